@@ -1,0 +1,65 @@
+"""Liveness and readiness endpoints for the orchestrator (docker compose health checks).
+
+/healthz answers as long as the process serves requests; /readyz also checks
+that the database answers and the Celery broker accepts a connection.
+"""
+
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from config.celery import HEARTBEAT_CACHE_KEY, app
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database() -> str | None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver error means "not ready"
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _check_broker() -> str | None:
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _heartbeat_age_seconds() -> int | None:
+    try:
+        mark = cache.get(HEARTBEAT_CACHE_KEY)
+    except Exception:
+        return None
+    if not mark:
+        return None
+    return int((timezone.now() - datetime.fromisoformat(mark)).total_seconds())
+
+
+@require_GET
+@never_cache
+def readyz(request):
+    checks = {"database": _check_database(), "broker": _check_broker()}
+    ready = all(error is None for error in checks.values())
+    body = {
+        "status": "ok" if ready else "unavailable",
+        "checks": {name: error or "ok" for name, error in checks.items()},
+        # Informational: a stale heartbeat means beat or the worker is down.
+        "worker_heartbeat_age_seconds": _heartbeat_age_seconds(),
+    }
+    return JsonResponse(body, status=200 if ready else 503)

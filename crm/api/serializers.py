@@ -1,0 +1,124 @@
+"""Input and output shapes of the crm API. Inputs validate types; services validate rules."""
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from crm.models import Customer, Interaction, Order, Tag
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "name", "color"]
+
+
+class TagInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=50)
+    color = serializers.ChoiceField(choices=Tag.Color.choices, required=False)
+
+
+class CustomerOutputSerializer(serializers.ModelSerializer):
+    phone = serializers.CharField(read_only=True)
+    country = serializers.CharField(source="country.code", read_only=True)
+    tags = TagSerializer(many=True, read_only=True)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    display_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id", "external_id", "display_name", "first_name", "last_name", "email", "phone",
+            "company", "language", "country", "customer_since", "closed_on", "tags", "owner",
+            "email_consent", "email_consent_at", "sms_consent", "sms_consent_at", "attributes",
+            "created_at", "updated_at",
+        ]
+
+
+class CustomerListOutputSerializer(CustomerOutputSerializer):
+    order_count = serializers.IntegerField(read_only=True)
+    revenue = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True,
+                                       coerce_to_string=True, allow_null=True)
+    last_order_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    class Meta(CustomerOutputSerializer.Meta):
+        fields = CustomerOutputSerializer.Meta.fields + ["order_count", "revenue", "last_order_at"]
+
+
+class CustomerInputSerializer(serializers.Serializer):
+    external_id = serializers.CharField(max_length=100, required=False, allow_blank=True,
+                                        allow_null=True)
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    company = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    language = serializers.ChoiceField(choices=Customer._meta.get_field("language").choices,
+                                       required=False)
+    country = serializers.CharField(max_length=2, required=False, allow_blank=True)
+    customer_since = serializers.DateField(required=False)
+    closed_on = serializers.DateField(required=False, allow_null=True)
+    owner = serializers.SlugRelatedField(
+        slug_field="username", queryset=get_user_model().objects.filter(is_active=True),
+        required=False, allow_null=True,
+    )
+    email_consent = serializers.BooleanField(required=False)
+    email_consent_at = serializers.DateTimeField(required=False, allow_null=True)
+    sms_consent = serializers.BooleanField(required=False)
+    sms_consent_at = serializers.DateTimeField(required=False, allow_null=True)
+    attributes = serializers.DictField(required=False)
+    tags = serializers.PrimaryKeyRelatedField(queryset=Tag.objects.all(), many=True, required=False)
+
+    def validate_country(self, value):
+        return value.upper()
+
+    def validate(self, attrs):
+        if self.instance is None and not any(
+            attrs.get(f) for f in ("first_name", "last_name", "email", "company")
+        ):
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Give at least a name, an email or a company.")]}
+            )
+        return attrs
+
+
+class OrderOutputSerializer(serializers.ModelSerializer):
+    total = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=True)
+
+    class Meta:
+        model = Order
+        fields = ["id", "external_id", "customer", "placed_at", "total", "currency", "status",
+                  "channel", "item_count", "created_at", "updated_at"]
+
+
+class OrderInputSerializer(serializers.Serializer):
+    external_id = serializers.CharField(max_length=100)
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    placed_at = serializers.DateTimeField()
+    total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    currency = serializers.CharField(max_length=3, required=False)
+    status = serializers.ChoiceField(choices=Order.Status.choices, required=False)
+    channel = serializers.ChoiceField(choices=Order.Channel.choices, required=False)
+    item_count = serializers.IntegerField(min_value=1, max_value=100000, required=False)
+
+
+class OrderStatusInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[Order.Status.REFUNDED, Order.Status.CANCELLED])
+
+
+class InteractionOutputSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Interaction
+        fields = ["id", "customer", "kind", "direction", "subject", "body", "author",
+                  "occurred_at", "created_at"]
+
+
+class InteractionInputSerializer(serializers.Serializer):
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    kind = serializers.ChoiceField(choices=Interaction.Kind.choices, required=False)
+    direction = serializers.ChoiceField(choices=Interaction.Direction.choices, required=False)
+    subject = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    body = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    occurred_at = serializers.DateTimeField(required=False)

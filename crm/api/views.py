@@ -1,0 +1,159 @@
+"""The crm REST API: thin views that validate input, call one service or selector, present."""
+
+import django_filters
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+
+from crm import selectors, services
+from crm.api import serializers as s
+from crm.filters import CustomerFilter
+from crm.models import Interaction, Order, Tag
+
+
+class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Customers with search (`q`), filters and ordering; create, update, delete by role."""
+
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CustomerFilter
+    queryset = selectors.Customer.objects.none()  # for the schema; get_queryset decides
+
+    def get_queryset(self):
+        if self.action == "list":
+            return selectors.customer_list(user=self.request.user)
+        return selectors.customer_visible(user=self.request.user).select_related(
+            "owner").prefetch_related("tags")
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return s.CustomerListOutputSerializer
+        if self.action in ("create", "partial_update"):
+            return s.CustomerInputSerializer
+        return s.CustomerOutputSerializer
+
+    def create(self, request):
+        serializer = s.CustomerInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        tags = data.pop("tags", ())
+        customer = services.customer_create(data=data, tags=tags)
+        return Response(s.CustomerOutputSerializer(customer).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        customer = self.get_object()
+        serializer = s.CustomerInputSerializer(customer, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        tags = data.pop("tags", None)
+        customer = services.customer_update(customer=customer, data=data, tags=tags)
+        customer = self.get_queryset().get(pk=customer.pk)
+        return Response(s.CustomerOutputSerializer(customer).data)
+
+    def destroy(self, request, pk=None):
+        customer = self.get_object()
+        services.customer_delete(customer=customer)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OrderFilter(django_filters.FilterSet):
+    placed_from = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="gte")
+    placed_to = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="lt")
+
+    class Meta:
+        model = Order
+        fields = ["customer", "status", "channel", "external_id"]
+
+
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Orders of visible customers. Recording needs crm.add_order; refunds crm.change_order."""
+
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = OrderFilter
+    ordering_fields = ["placed_at", "total"]
+    queryset = Order.objects.none()
+
+    def get_queryset(self):
+        visible = selectors.customer_visible(user=self.request.user)
+        return Order.objects.filter(customer__in=visible).order_by("-placed_at", "-id")
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return s.OrderInputSerializer
+        if self.action == "partial_update":
+            return s.OrderStatusInputSerializer
+        return s.OrderOutputSerializer
+
+    def create(self, request):
+        serializer = s.OrderInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = services.order_record(**serializer.validated_data)
+        return Response(s.OrderOutputSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        """Refund or cancel a completed order: `{"status": "refunded"}`."""
+        order = self.get_object()
+        serializer = s.OrderStatusInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = services.order_status_set(order=order, status=serializer.validated_data["status"])
+        return Response(s.OrderOutputSerializer(order).data)
+
+
+class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Timeline entries (notes, calls, emails, chats, meetings) of visible customers."""
+
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_fields = ["customer", "kind", "direction"]
+    ordering_fields = ["occurred_at"]
+    queryset = Interaction.objects.none()
+
+    def get_queryset(self):
+        visible = selectors.customer_visible(user=self.request.user)
+        return Interaction.objects.filter(customer__in=visible).select_related("author")
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return s.InteractionInputSerializer
+        return s.InteractionOutputSerializer
+
+    def create(self, request):
+        serializer = s.InteractionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if not selectors.customer_visible(user=request.user).filter(pk=data["customer"].pk).exists():
+            raise ValidationError({"customer": _("Unknown customer.")})
+        interaction = services.interaction_create(author=request.user, **data)
+        return Response(s.InteractionOutputSerializer(interaction).data, status=status.HTTP_201_CREATED)
+
+
+class TagViewSet(viewsets.ModelViewSet):
+    """Tags to label customers; names are unique regardless of case."""
+
+    filter_backends = [OrderingFilter]
+    ordering_fields = ["name"]
+    queryset = Tag.objects.order_by("name")
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_serializer_class(self):
+        if self.action in ("create", "partial_update"):
+            return s.TagInputSerializer
+        return s.TagSerializer
+
+    def create(self, request):
+        serializer = s.TagInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tag = services.tag_create(**serializer.validated_data)
+        return Response(s.TagSerializer(tag).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        tag = self.get_object()
+        serializer = s.TagInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        tag = services.tag_update(tag=tag, **serializer.validated_data)
+        return Response(s.TagSerializer(tag).data)
+
+    def perform_destroy(self, instance):
+        services.tag_delete(tag=instance)

@@ -1,0 +1,184 @@
+"""Reads of customer data for pages, the API and other apps.
+
+Each selector returns rows the given user may see, with everything a page
+shows loaded in a fixed number of queries (STYLE.md rule 7).
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Case, Count, Value, When, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from crm.models import Customer, Interaction, Order, Tag
+
+
+def customer_visible(*, user) -> QuerySet[Customer]:
+    """Customers the user may see: all of them with crm.view_customer, none otherwise."""
+    if user is None or not user.is_authenticated or not user.has_perm("crm.view_customer"):
+        return Customer.objects.none()
+    return Customer.objects.all()
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    """The aware start of a business day (setting TIME_ZONE)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def customer_status_q(status: str, *, day: datetime.date | None = None) -> Q:
+    """Customers active, lapsed or closed at the end of `day` (METRICS.md "Active customer").
+
+    Active: acquired by `day`; not closed on or before it unless a completed
+    order came after the closing; with the activity window W set, an order day
+    or `customer_since` lies in the last W days. Lapsed: acquired, not closed,
+    not active. Closed: closed and not reopened by a later order.
+    """
+    day = day or timezone.localdate()
+    next_day = _day_start(day + datetime.timedelta(days=1))
+    completed = Order.objects.filter(
+        customer=OuterRef("pk"), status=Order.Status.COMPLETED, placed_at__lt=next_day
+    )
+    reopened = Exists(
+        completed.annotate(day=TruncDate("placed_at", tzinfo=timezone.get_current_timezone()))
+        .filter(day__gt=OuterRef("closed_on"))
+    )
+    acquired = Q(customer_since__lte=day)
+    closed = Q(closed_on__isnull=False, closed_on__lte=day) & ~reopened
+    window = settings.ACTIVITY_WINDOW_DAYS
+    if window is None:
+        recent = Q()
+    else:
+        first_day = day - datetime.timedelta(days=window - 1)
+        recent = Q(customer_since__gte=first_day) | Exists(
+            completed.filter(placed_at__gte=_day_start(first_day))
+        )
+    if status == "active":
+        return acquired & ~closed & recent
+    if status == "closed":
+        return acquired & closed
+    if status == "lapsed":
+        return acquired & ~closed & ~recent
+    raise ValueError(f"unknown status {status!r}")
+
+
+def customer_status(*, customer: Customer, day: datetime.date | None = None) -> str:
+    """"active", "lapsed", "closed" or "prospect" (acquired after `day`) in one query."""
+    return (
+        Customer.objects.filter(pk=customer.pk)
+        .annotate(
+            status=Case(
+                When(customer_status_q("active", day=day), then=Value("active")),
+                When(customer_status_q("closed", day=day), then=Value("closed")),
+                When(customer_status_q("lapsed", day=day), then=Value("lapsed")),
+                default=Value("prospect"),
+            )
+        )
+        .values_list("status", flat=True)
+        .get()
+    )
+
+
+def customer_list(*, user) -> QuerySet[Customer]:
+    """Customers for the list page and API, before search and filters (crm.filters).
+
+    Each row carries `order_count`, `revenue` and `last_order_at` over completed
+    orders; tags and owner are loaded with the page, whatever its size.
+    """
+    completed = Q(orders__status=Order.Status.COMPLETED)
+    return (
+        customer_visible(user=user)
+        .select_related("owner")
+        .prefetch_related("tags")
+        .annotate(
+            order_count=Count("orders", filter=completed),
+            revenue=Sum("orders__total", filter=completed),
+            last_order_at=Max("orders__placed_at", filter=completed),
+        )
+        .order_by("last_name", "first_name", "id")
+    )
+
+
+def customer_get(*, user, pk: int) -> Customer:
+    """One customer the user may see, with owner and tags; Customer.DoesNotExist otherwise."""
+    return customer_visible(user=user).select_related("owner").prefetch_related("tags").get(pk=pk)
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    orders: int
+    revenue: Decimal
+    average_order_value: Decimal | None
+    first_order_at: datetime.datetime | None
+    last_order_at: datetime.datetime | None
+    refunded: int
+    cancelled: int
+
+
+def customer_order_summary(*, customer: Customer) -> OrderSummary:
+    """Completed-order totals of one customer (METRICS.md: cancelled and refunded never count)."""
+    completed = Q(status=Order.Status.COMPLETED)
+    row = Order.objects.filter(customer=customer).aggregate(
+        orders=Count("id", filter=completed),
+        revenue=Sum("total", filter=completed),
+        first=Min("placed_at", filter=completed),
+        last=Max("placed_at", filter=completed),
+        refunded=Count("id", filter=Q(status=Order.Status.REFUNDED)),
+        cancelled=Count("id", filter=Q(status=Order.Status.CANCELLED)),
+    )
+    revenue = row["revenue"] or Decimal("0.00")
+    aov = (revenue / row["orders"]).quantize(Decimal("0.01")) if row["orders"] else None
+    return OrderSummary(
+        orders=row["orders"], revenue=revenue, average_order_value=aov,
+        first_order_at=row["first"], last_order_at=row["last"],
+        refunded=row["refunded"], cancelled=row["cancelled"],
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    kind: str  # "order" or "interaction"
+    at: datetime.datetime
+    item: Order | Interaction
+
+
+def customer_timeline(
+    *, customer: Customer, before: datetime.datetime | None = None, limit: int = 30
+) -> tuple[list[TimelineEntry], datetime.datetime | None]:
+    """The newest `limit` orders and interactions of a customer, newest first.
+
+    Returns the entries and the cursor for the next (older) page, or None when
+    nothing older exists. Two queries, whatever the history's length.
+    """
+    orders = Order.objects.filter(customer=customer)
+    interactions = Interaction.objects.filter(customer=customer).select_related("author")
+    if before is not None:
+        orders = orders.filter(placed_at__lt=before)
+        interactions = interactions.filter(occurred_at__lt=before)
+    entries = [TimelineEntry("order", o.placed_at, o) for o in orders[: limit + 1]]
+    entries += [TimelineEntry("interaction", i.occurred_at, i) for i in interactions[: limit + 1]]
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    if len(entries) <= limit:
+        return entries, None
+    page = entries[:limit]
+    # Entries sharing the cut-off instant would be skipped by a strict "<" cursor.
+    while len(page) > 1 and page[-1].at == entries[limit].at:
+        page.pop()
+    return page, page[-1].at
+
+
+def tag_list() -> QuerySet[Tag]:
+    return Tag.objects.annotate(customer_count=Count("customers")).order_by("name")
+
+
+def owner_choices() -> QuerySet:
+    """Staff who may own customers: active users in a role group."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model().objects.filter(is_active=True, groups__isnull=False)
+        .distinct().order_by("username")
+    )
+

@@ -1,0 +1,306 @@
+"""Writes to customer data. Views, the API, imports and tasks all call these.
+
+Each service validates its input completely before it writes, runs in one
+transaction, and raises Django's ValidationError (with field names) or
+ApplicationError; nothing is written when it raises.
+"""
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.exceptions import ApplicationError
+from crm import signals
+from crm.models import Customer, Interaction, Order, Tag
+
+# Fields a customer update may change; anything else is refused, not ignored.
+CUSTOMER_FIELDS = {
+    "external_id", "first_name", "last_name", "email", "phone", "company", "language",
+    "country", "customer_since", "closed_on", "owner", "email_consent", "email_consent_at",
+    "sms_consent", "sms_consent_at", "attributes",
+}
+_ALLOWED_STATUS_CHANGES = {
+    Order.Status.COMPLETED: {Order.Status.REFUNDED, Order.Status.CANCELLED},
+}
+_STATUS_SIGNALS = {
+    Order.Status.COMPLETED: signals.order_completed,
+    Order.Status.REFUNDED: signals.order_refunded,
+    Order.Status.CANCELLED: signals.order_cancelled,
+}
+
+
+def _normalise_phone(raw: Any, country: str) -> str:
+    """A phone number in E.164; local numbers are read in the customer's country."""
+    if raw in (None, ""):
+        return ""
+    region = (str(country) or settings.PHONENUMBER_DEFAULT_REGION).upper()
+    try:
+        number = phonenumbers.parse(str(raw), region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationError({"phone": _("Enter a valid phone number, e.g. +371 2000 0000.")})
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _apply_consent(customer: Customer, data: dict, now: datetime.datetime) -> None:
+    """Giving consent stamps its time (unless an import gives one); withdrawing clears it."""
+    for channel in ("email", "sms"):
+        flag, stamp = f"{channel}_consent", f"{channel}_consent_at"
+        if flag not in data:
+            continue
+        given = bool(data[flag])
+        was_given = getattr(customer, flag)
+        setattr(customer, flag, given)
+        if given and (data.get(stamp) or not was_given):
+            setattr(customer, stamp, data.get(stamp) or now)
+        elif not given:
+            setattr(customer, stamp, None)
+
+
+def _save_customer(customer: Customer, *, update_fields: list[str] | None = None) -> None:
+    customer.full_clean()
+    try:
+        with transaction.atomic():
+            customer.save(update_fields=update_fields)
+    except IntegrityError as exc:
+        # Two requests raced past full_clean(); report it like the check would.
+        raise ValidationError(
+            {"email": _("A customer with this email or external id already exists.")}
+        ) from exc
+
+
+@transaction.atomic
+def customer_create(*, data: dict[str, Any], tags: Iterable[Tag] = ()) -> Customer:
+    """Create a customer from validated-or-raw field values.
+
+    `data` keys are Customer field names (see CUSTOMER_FIELDS). The phone is
+    normalised to E.164, the email is unique regardless of case, and consent
+    flags given as true are stamped with the current time.
+    """
+    unknown = set(data) - CUSTOMER_FIELDS
+    if unknown:
+        raise ApplicationError("unknown_fields", _("Unknown fields."), {f: [_("Unknown field.")] for f in unknown})
+    now = timezone.now()
+    values = {k: v for k, v in data.items() if not k.endswith("_consent") and not k.endswith("_at")}
+    customer = Customer(**values)
+    customer.email = (customer.email or "").strip()
+    customer.external_id = (customer.external_id or "").strip() or None
+    customer.phone = _normalise_phone(data.get("phone"), data.get("country") or "")
+    if customer.customer_since is None:
+        customer.customer_since = timezone.localdate(now)
+    _apply_consent(customer, {"email_consent": False, "sms_consent": False, **data}, now)
+    _save_customer(customer)
+    if tags:
+        customer.tags.set(tags)
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, data: dict[str, Any], tags: Iterable[Tag] | None = None) -> Customer:
+    """Change the given fields of a customer (and, if given, replace its tags).
+
+    Fields not in `data` keep their values. The row is locked for the update
+    so two edits cannot interleave.
+    """
+    unknown = set(data) - CUSTOMER_FIELDS
+    if unknown:
+        raise ApplicationError("unknown_fields", _("Unknown fields."), {f: [_("Unknown field.")] for f in unknown})
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    changed = []
+    for field, value in data.items():
+        if field.endswith("_consent") or field.endswith("_consent_at"):
+            continue
+        if field == "phone":
+            value = _normalise_phone(value, data.get("country", customer.country) or "")
+        elif field == "external_id":
+            value = (value or "").strip() or None
+        elif field == "email":
+            value = (value or "").strip()
+        setattr(customer, field, value)
+        changed.append(field)
+    if any(f in data for f in ("email_consent", "sms_consent")):
+        _apply_consent(customer, data, timezone.now())
+        changed += ["email_consent", "email_consent_at", "sms_consent", "sms_consent_at"]
+    if changed:
+        _save_customer(customer, update_fields=sorted(set(changed)) + ["updated_at"])
+    if tags is not None:
+        customer.tags.set(tags)
+    return customer
+
+
+def _parse_total(value: Any) -> Decimal:
+    try:
+        total = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"total": _("Enter an amount such as 19.99.")}) from None
+    if not total.is_finite() or total < 0:
+        raise ValidationError({"total": _("The total cannot be negative.")})
+    if total != total.quantize(Decimal("0.01")):
+        raise ValidationError({"total": _("Use at most two decimal places.")})
+    return total
+
+
+@transaction.atomic
+def customer_delete(*, customer: Customer) -> None:
+    """Delete a customer with its timeline; one with orders is refused (close it instead).
+
+    Orders are revenue history that metrics depend on, so they are never
+    deleted as a side effect.
+    """
+    if Order.objects.filter(customer=customer).exists():
+        raise ApplicationError(
+            "customer_has_orders",
+            _("This customer has orders and cannot be deleted; set a closing date instead."),
+            status_code=409,
+        )
+    customer.delete()
+
+
+@transaction.atomic
+def order_record(
+    *,
+    customer: Customer,
+    external_id: str,
+    placed_at: datetime.datetime,
+    total: Decimal | str,
+    currency: str | None = None,
+    status: str = Order.Status.COMPLETED,
+    channel: str = Order.Channel.WEB,
+    item_count: int = 1,
+) -> Order:
+    """Record an order and keep `customer_since` true (METRICS.md).
+
+    A completed order placed on a business day before `customer_since` moves it
+    to that day. Totals are Decimal in the account currency (setting CURRENCY);
+    another currency is refused rather than silently mixed into revenue.
+    After commit, a completed order sends `order_completed`.
+    """
+    if placed_at is None or timezone.is_naive(placed_at):
+        raise ValidationError({"placed_at": _("Give the time with its time zone.")})
+    if placed_at > timezone.now() + datetime.timedelta(minutes=5):
+        raise ValidationError({"placed_at": _("An order cannot be placed in the future.")})
+    currency = (currency or settings.CURRENCY).upper()
+    if currency != settings.CURRENCY:
+        raise ValidationError(
+            {"currency": _("Orders must be in the account currency (%(currency)s).")
+             % {"currency": settings.CURRENCY}}
+        )
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    order = Order(
+        customer=customer, external_id=(external_id or "").strip(), placed_at=placed_at,
+        total=_parse_total(total), currency=currency, status=status, channel=channel,
+        item_count=item_count,
+    )
+    order.full_clean()
+    try:
+        with transaction.atomic():
+            order.save()
+    except IntegrityError as exc:
+        raise ValidationError({"external_id": _("An order with this external id already exists.")}) from exc
+
+    if order.status == Order.Status.COMPLETED:
+        day = timezone.localdate(placed_at)
+        if day < customer.customer_since:
+            customer.customer_since = day
+            customer.save(update_fields=["customer_since", "updated_at"])
+        _send_on_commit(signals.order_completed, order)
+    return order
+
+
+@transaction.atomic
+def order_status_set(*, order: Order, status: str) -> Order:
+    """Refund or cancel a completed order; any other change is refused.
+
+    Sends `order_refunded` or `order_cancelled` after commit. Setting the
+    status an order already has is a no-op and sends nothing (idempotent).
+    """
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status == status:
+        return order
+    if status not in _ALLOWED_STATUS_CHANGES.get(order.status, set()):
+        raise ApplicationError(
+            "invalid_status_change",
+            _("A %(old)s order cannot become %(new)s.") % {"old": order.status, "new": status},
+            {"status": [_("Only a completed order can be refunded or cancelled.")]},
+        )
+    order.status = status
+    order.save(update_fields=["status", "updated_at"])
+    _send_on_commit(_STATUS_SIGNALS[status], order)
+    return order
+
+
+def _send_on_commit(signal, order: Order) -> None:
+    order_id, customer_id = order.pk, order.customer_id
+    transaction.on_commit(
+        lambda: signal.send(sender=Order, order_id=order_id, customer_id=customer_id)
+    )
+
+
+@transaction.atomic
+def interaction_create(
+    *,
+    customer: Customer,
+    author,
+    kind: str = Interaction.Kind.NOTE,
+    direction: str = Interaction.Direction.INTERNAL,
+    subject: str = "",
+    body: str = "",
+    occurred_at: datetime.datetime | None = None,
+) -> Interaction:
+    """Add an entry to a customer's timeline (a note, call, email, chat or meeting)."""
+    subject, body = (subject or "").strip(), (body or "").strip()
+    if not subject and not body:
+        raise ValidationError({"body": _("Write something: a subject or a text.")})
+    if occurred_at is not None and timezone.is_naive(occurred_at):
+        raise ValidationError({"occurred_at": _("Give the time with its time zone.")})
+    interaction = Interaction(
+        customer=customer, author=author, kind=kind, direction=direction, subject=subject,
+        body=body, occurred_at=occurred_at or timezone.now(),
+    )
+    interaction.full_clean()
+    interaction.save()
+    return interaction
+
+
+@transaction.atomic
+def tag_create(*, name: str, color: str = "secondary") -> Tag:
+    """Create a tag; names are unique regardless of case."""
+    tag = Tag(name=(name or "").strip(), color=color or "secondary")
+    tag.full_clean()
+    try:
+        with transaction.atomic():
+            tag.save()
+    except IntegrityError as exc:
+        raise ValidationError({"name": _("A tag with this name already exists.")}) from exc
+    return tag
+
+
+@transaction.atomic
+def tag_update(*, tag: Tag, name: str | None = None, color: str | None = None) -> Tag:
+    """Rename or recolour a tag."""
+    if name is not None:
+        tag.name = name.strip()
+    if color is not None:
+        tag.color = color
+    tag.full_clean()
+    try:
+        with transaction.atomic():
+            tag.save(update_fields=["name", "color"])
+    except IntegrityError as exc:
+        raise ValidationError({"name": _("A tag with this name already exists.")}) from exc
+    return tag
+
+
+@transaction.atomic
+def tag_delete(*, tag: Tag) -> None:
+    """Delete a tag; customers keep everything but the tag."""
+    tag.delete()

@@ -1,0 +1,12 @@
+"""Events the crm app announces; higher apps (loyalty, analytics) listen.
+
+Each is sent after the transaction commits, with `order_id` and `customer_id`
+keyword arguments. Receivers must be idempotent, keyed by `order_id`: an
+event can arrive twice.
+"""
+
+from django.dispatch import Signal
+
+order_completed = Signal()
+order_refunded = Signal()
+order_cancelled = Signal()
