@@ -238,6 +238,7 @@ LANGUAGES = [
     ("ru", _("Russian")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 # The business time zone: dates are stored in UTC and shown, and business days
@@ -261,6 +262,11 @@ STORAGES = {
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
+}
+
+BOOTSTRAP5 = {
+    # Local files only (no CDN); a bound filter form must not paint every field green.
+    "css_url": None, "javascript_url": None, "success_css_class": "",
 }
 
 # --- REST API -----------------------------------------------------------------------------

@@ -33,9 +33,9 @@ class CustomerFilter(django_filters.FilterSet):
     owner = django_filters.ModelChoiceFilter(queryset=owner_choices(), label=_("Owner"),
                                              empty_label=_("Any owner"))
     since_from = django_filters.DateFilter(field_name="customer_since", lookup_expr="gte",
-                                           label=_("Customer since, from"))
+                                           label=_("Customer since (from)"))
     since_to = django_filters.DateFilter(field_name="customer_since", lookup_expr="lte",
-                                         label=_("Customer since, to"))
+                                         label=_("Customer since (to)"))
     ordering = django_filters.OrderingFilter(
         fields=(
             ("last_name", "name"),

@@ -1,0 +1,242 @@
+"""Deterministic, realistic demo data: staff users and customers with their history.
+
+Customers span three years and five languages and follow one of six buying
+habits (loyal, occasional, lapsed, closed, reactivated, one-off), so every
+retention metric has something to show. The same seed and day give the same
+rows. Rows are written with bulk inserts in one transaction: the generator
+itself keeps the rules the services keep (`customer_since` is never after the
+first completed order, totals are Decimal in the account currency, phones
+are E.164).
+"""
+
+import datetime
+import random
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from crm.models import Customer, Interaction, Order, Tag
+from crm.roles import ADMIN, MARKETING, SUPPORT, roles_sync
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: str
+
+
+# Demo-only credentials, printed by `make run`; seed_demo refuses to run in production.
+DEMO_LOGINS = [
+    DemoLogin("support", "support-demo-2026", SUPPORT),
+    DemoLogin("marketing", "marketing-demo-2026", MARKETING),
+    DemoLogin("admin", "admin-demo-2026", ADMIN),
+]
+
+NAMES = {
+    "lv": (["Anna", "Jānis", "Līga", "Andris", "Ilze", "Mārtiņš", "Kristīne", "Edgars", "Zane",
+            "Raimonds", "Laura", "Kārlis", "Inese", "Artūrs", "Dace"],
+           ["Bērziņa", "Kalniņš", "Ozola", "Liepiņš", "Krūmiņa", "Balodis", "Zariņa", "Vītols",
+            "Kļaviņa", "Eglītis", "Jansone", "Pētersons", "Lāce", "Grīnbergs"]),
+    "lt": (["Rūta", "Tomas", "Eglė", "Mantas", "Ieva", "Lukas", "Gintarė", "Darius", "Aistė",
+            "Paulius", "Indrė", "Jonas"],
+           ["Kazlauskienė", "Jankauskas", "Petrauskaitė", "Stankevičius", "Vasiliauskienė",
+            "Žukauskas", "Butkutė", "Paulauskas", "Urbonaitė", "Navickas"]),
+    "pl": (["Katarzyna", "Piotr", "Agnieszka", "Tomasz", "Magdalena", "Paweł", "Joanna",
+            "Michał", "Aleksandra", "Łukasz", "Zofia", "Krzysztof"],
+           ["Nowak", "Kowalska", "Wiśniewski", "Wójcik", "Kamińska", "Lewandowski", "Zielińska",
+            "Szymański", "Woźniak", "Dąbrowska", "Kozłowski"]),
+    "ru": (["Анна", "Дмитрий", "Елена", "Сергей", "Ольга", "Алексей", "Наталья", "Иван",
+            "Татьяна", "Михаил", "Мария", "Андрей"],
+           ["Иванова", "Смирнов", "Кузнецова", "Попов", "Васильева", "Петров", "Соколова",
+            "Михайлов", "Новикова", "Фёдоров", "Морозова"]),
+    "en": (["Emma", "Oliver", "Sophie", "James", "Charlotte", "Harry", "Amelia", "George",
+            "Grace", "Jack", "Emily", "Thomas"],
+           ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies",
+            "Robinson", "Wright", "Walker", "Evans"]),
+}
+LANGUAGE_WEIGHTS = {"lv": 35, "lt": 15, "pl": 15, "ru": 15, "en": 20}
+COUNTRIES = {"lv": ["LV"], "lt": ["LT"], "pl": ["PL"], "ru": ["LV", "LT"], "en": ["GB", "IE", "LV"]}
+# Mobile numbers in formats phonenumbers accepts as valid, by country.
+PHONE_FORMATS = {"LV": ("+3712", 7), "LT": ("+3706", 7), "PL": ("+486", 8), "GB": ("+447", 9),
+                 "IE": ("+35387", 7)}
+CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+                    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n",
+                     "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y",
+                     "", "e", "yu", "ya"], strict=True))
+COMPANIES = ["Baltic Timber", "Amber Foods", "Nordlight", "Riga Print", "Vilnius Tech",
+             "Kaunas Logistics", "Warsaw Design", "Daugava Dairy"]
+TAGS = [("VIP", "warning"), ("Newsletter", "info"), ("B2B", "primary"), ("Wholesale", "primary"),
+        ("Complained", "danger"), ("Birthday club", "success")]
+NOTES = [
+    ("Asked about delivery times", "Customer asked when the next shipment to their area leaves."),
+    ("Size exchange", "Exchanged for a larger size; customer happy with the quick answer."),
+    ("Late parcel", "Parcel delayed by the courier. Offered a discount code on the next order."),
+    ("Feedback on packaging", "Likes the new recyclable packaging, wants fewer leaflets."),
+    ("Loyalty question", "Asked how points are counted for orders in the store."),
+    ("Invoice copy", "Sent a copy of the last invoice by email."),
+    ("Complaint: damaged item", "Item arrived damaged; replacement sent, photo on file."),
+    ("Birthday offer", "Reminded about the birthday offer; will visit the store."),
+]
+# persona: (share, days between orders (min, max), AOV range)
+PERSONAS = {
+    "loyal": (25, (14, 45), (35, 120)),
+    "occasional": (28, (60, 180), (25, 90)),
+    "lapsed": (18, (30, 90), (20, 80)),
+    "closed": (8, (30, 120), (30, 100)),
+    "reactivated": (12, (30, 90), (25, 110)),
+    "one_off": (9, (0, 0), (15, 70)),
+}
+HISTORY_DAYS = 3 * 365
+
+
+def _ascii(text: str) -> str:
+    text = "".join(CYRILLIC.get(ch, ch) for ch in text.lower())
+    text = text.replace("ł", "l")
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def _at(day: datetime.date, rng: random.Random) -> datetime.datetime:
+    """An aware moment between 08:00 and 22:00 business time on `day`."""
+    moment = datetime.datetime.combine(day, datetime.time(8)) + datetime.timedelta(
+        minutes=rng.randrange(14 * 60)
+    )
+    return min(timezone.make_aware(moment), timezone.now())
+
+
+def demo_users_ensure() -> list[DemoLogin]:
+    """Create the demo staff users (one per role) if missing; return their logins."""
+    roles_sync()
+    User = get_user_model()
+    for login in DEMO_LOGINS:
+        user, created = User.objects.get_or_create(
+            username=login.username,
+            defaults={"email": f"{login.username}@example.com", "is_staff": login.role == ADMIN},
+        )
+        if created:
+            user.set_password(login.password)
+            user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get(name=login.role))
+    return DEMO_LOGINS
+
+
+def _order_days(rng: random.Random, persona: str, start: datetime.date, today: datetime.date):
+    """Order days for one customer, from `start` (the first order) up to today."""
+    _, (gap_min, gap_max), _ = PERSONAS[persona]
+    if persona == "one_off":
+        return [start]
+    if persona == "lapsed":
+        end = today - datetime.timedelta(days=rng.randint(180, 540))
+    elif persona == "closed":
+        end = today - datetime.timedelta(days=rng.randint(60, 400))
+    else:
+        end = today
+    days, day = [], start
+    pause_done = False
+    while day <= end:
+        days.append(day)
+        gap = rng.randint(gap_min, gap_max)
+        if persona == "reactivated" and not pause_done and len(days) >= 3:
+            gap, pause_done = rng.randint(200, 400), True
+        day += datetime.timedelta(days=gap)
+    return days
+
+
+@transaction.atomic
+def demo_data_create(*, customers: int, seed: int, today: datetime.date | None = None) -> dict:
+    """Insert `customers` customers with orders and interactions; returns counts.
+
+    Deterministic for a given seed and `today`. Meant for an empty database.
+    """
+    rng = random.Random(seed)
+    today = today or timezone.localdate()
+    users = demo_users_ensure()
+    owners = list(get_user_model().objects.filter(username__in=[u.username for u in users]))
+    tags = {name: Tag.objects.get_or_create(name=name, defaults={"color": color})[0]
+            for name, color in TAGS}
+    personas = list(PERSONAS)
+    persona_weights = [PERSONAS[p][0] for p in personas]
+    languages = list(LANGUAGE_WEIGHTS)
+    language_weights = list(LANGUAGE_WEIGHTS.values())
+    channels = [c for c, _ in Order.Channel.choices]
+
+    new_customers, plans = [], []
+    for index in range(1, customers + 1):
+        language = rng.choices(languages, language_weights)[0]
+        first_names, last_names = NAMES[language]
+        first, last = rng.choice(first_names), rng.choice(last_names)
+        country = rng.choice(COUNTRIES[language])
+        prefix, digits = PHONE_FORMATS[country]
+        persona = rng.choices(personas, persona_weights)[0]
+        latest_start = 120 if persona in ("loyal", "occasional") else 0
+        if persona in ("lapsed", "closed", "reactivated"):
+            latest_start = 700
+        first_order = today - datetime.timedelta(days=rng.randint(latest_start + 1, HISTORY_DAYS))
+        if persona == "reactivated":
+            first_order = today - datetime.timedelta(days=rng.randint(500, HISTORY_DAYS))
+        days = _order_days(rng, persona, first_order, today)
+        signed_up = first_order - datetime.timedelta(days=rng.choice([0, 0, 0, 3, 10, 30]))
+        closed_on = None
+        if persona == "closed":
+            closed_on = min(days[-1] + datetime.timedelta(days=rng.randint(10, 60)), today)
+        since_at = _at(signed_up, rng)
+        email_consent = rng.random() < 0.6
+        sms_consent = rng.random() < 0.3
+        new_customers.append(Customer(
+            external_id=f"C-{index:06d}", first_name=first, last_name=last,
+            email=f"{_ascii(first)}.{_ascii(last)}.{index}@example.com",
+            phone=prefix + "".join(str(rng.randrange(10)) for _ in range(digits)),
+            company=rng.choice(COMPANIES) if rng.random() < 0.12 else "",
+            language=language, country=country, customer_since=signed_up, closed_on=closed_on,
+            owner=rng.choice(owners) if rng.random() < 0.3 else None,
+            email_consent=email_consent, email_consent_at=since_at if email_consent else None,
+            sms_consent=sms_consent, sms_consent_at=since_at if sms_consent else None,
+            attributes={"persona": persona, "source": rng.choice(["web", "store", "referral"])},
+        ))
+        plans.append((persona, days))
+
+    Customer.objects.bulk_create(new_customers, batch_size=500)
+    created = list(Customer.objects.filter(external_id__in=[c.external_id for c in new_customers])
+                   .order_by("external_id"))
+
+    orders, interactions, tag_links = [], [], []
+    order_no = Order.objects.count()
+    for customer, (persona, days) in zip(created, plans, strict=True):
+        _, _, (aov_min, aov_max) = PERSONAS[persona]
+        for day in days:
+            order_no += 1
+            roll = rng.random()
+            status = (Order.Status.REFUNDED if roll < 0.04 else
+                      Order.Status.CANCELLED if roll < 0.06 else Order.Status.COMPLETED)
+            total = Decimal(rng.randint(aov_min * 100, aov_max * 100)) / 100
+            orders.append(Order(
+                external_id=f"O-{order_no:07d}", customer=customer, placed_at=_at(day, rng),
+                total=total.quantize(Decimal("0.01")), currency=settings.CURRENCY, status=status,
+                channel=rng.choices(channels, [50, 20, 20, 5, 5])[0],
+                item_count=rng.randint(1, 6),
+            ))
+        for _ in range(rng.choices([0, 1, 2, 3, 5], [30, 30, 20, 12, 8])[0]):
+            subject, body = rng.choice(NOTES)
+            day = rng.choice(days) + datetime.timedelta(days=rng.randint(0, 20))
+            interactions.append(Interaction(
+                customer=customer, kind=rng.choice(["note", "call", "email", "chat"]),
+                direction=rng.choice(["inbound", "outbound", "internal"]), subject=subject,
+                body=body, author=rng.choice(owners), occurred_at=_at(min(day, today), rng),
+            ))
+        for name in rng.sample(list(tags), k=rng.choices([0, 1, 2], [55, 35, 10])[0]):
+            tag_links.append(Customer.tags.through(customer_id=customer.pk, tag_id=tags[name].pk))
+        if persona == "loyal" and len(days) > 20 and tags["VIP"].pk not in {
+            link.tag_id for link in tag_links if link.customer_id == customer.pk
+        }:
+            tag_links.append(Customer.tags.through(customer_id=customer.pk, tag_id=tags["VIP"].pk))
+
+    Order.objects.bulk_create(orders, batch_size=1000)
+    Interaction.objects.bulk_create(interactions, batch_size=1000)
+    Customer.tags.through.objects.bulk_create(tag_links, batch_size=1000)
+    return {"customers": len(created), "orders": len(orders), "interactions": len(interactions)}
