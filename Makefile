@@ -36,4 +36,4 @@ bench: install
 	$(BIN)/python bench/seed_demo.py
 
 clean:
-	rm -rf $(VENV) var staticfiles test-artifacts .pytest_cache
+	rm -rf $(VENV) var test-artifacts .pytest_cache

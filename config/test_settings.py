@@ -6,7 +6,9 @@ the suite against PostgreSQL and Redis.
 
 import os
 
-os.environ.setdefault("DEBUG", "true")
+# Tests run the development configuration (no production secrets needed);
+# the production checks are tested in subprocesses with their own environment.
+os.environ["DEBUG"] = "true"
 
 from config.settings import *  # noqa: E402,F403
 from config.settings import VAR_DIR  # noqa: E402

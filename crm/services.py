@@ -67,6 +67,11 @@ def _apply_consent(customer: Customer, data: dict, now: datetime.datetime) -> No
 
 
 def _save_customer(customer: Customer, *, update_fields: list[str] | None = None) -> None:
+    # The case-insensitive unique constraint reports no field; say which one.
+    if customer.email and Customer.objects.filter(email__iexact=customer.email).exclude(
+        pk=customer.pk
+    ).exists():
+        raise ValidationError({"email": _("A customer with this email already exists.")})
     customer.full_clean()
     try:
         with transaction.atomic():
@@ -271,10 +276,16 @@ def interaction_create(
     return interaction
 
 
+def _check_tag_name_free(tag: Tag) -> None:
+    if tag.name and Tag.objects.filter(name__iexact=tag.name).exclude(pk=tag.pk).exists():
+        raise ValidationError({"name": _("A tag with this name already exists.")})
+
+
 @transaction.atomic
 def tag_create(*, name: str, color: str = "secondary") -> Tag:
     """Create a tag; names are unique regardless of case."""
     tag = Tag(name=(name or "").strip(), color=color or "secondary")
+    _check_tag_name_free(tag)
     tag.full_clean()
     try:
         with transaction.atomic():
@@ -291,6 +302,7 @@ def tag_update(*, tag: Tag, name: str | None = None, color: str | None = None) -
         tag.name = name.strip()
     if color is not None:
         tag.color = color
+    _check_tag_name_free(tag)
     tag.full_clean()
     try:
         with transaction.atomic():
