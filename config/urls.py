@@ -3,9 +3,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from config import health
+from config.api_auth import ObtainTokenView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="crm:customer-list", permanent=False)),
@@ -18,7 +18,7 @@ urlpatterns = [
     path("customers/", include("crm.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("crm.api.urls")),
-    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -1,0 +1,133 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from crm import services
+from crm.models import Interaction
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def logged_in(client, support_user):
+    client.force_login(support_user)
+    return client
+
+
+def test_the_list_shows_customers_with_their_totals_and_paginates(logged_in):
+    for n in range(30):
+        customer = factories.customer(first_name=f"Zane{n:02d}", last_name="Liepa")
+        factories.order(customer, total="12.50")
+    page1 = logged_in.get(reverse("crm:customer-list")).content.decode()
+    assert "Zane00 Liepa" in page1 and "Zane24 Liepa" in page1 and "Zane25 Liepa" not in page1
+    assert "12.50 EUR" in page1
+    assert "1–25 of 30" in page1
+    page2 = logged_in.get(reverse("crm:customer-list"), {"page": 2}).content.decode()
+    assert "Zane25 Liepa" in page2 and "Zane00 Liepa" not in page2
+
+
+def test_search_by_name_email_and_phone_fragment(logged_in):
+    factories.customer(first_name="Kristīne", last_name="Kļaviņa", phone="+37126000111")
+    factories.customer(first_name="Tomas", last_name="Jankauskas", email="tomas@shop.lt")
+    for query, expected, absent in [("kļav", "Kristīne", "Tomas"), ("shop.lt", "Tomas", "Kristīne"),
+                                    ("26000", "Kristīne", "Tomas")]:
+        html = logged_in.get(reverse("crm:customer-list"), {"q": query}).content.decode()
+        assert expected in html and absent not in html, query
+
+
+def test_an_htmx_search_returns_only_the_results(logged_in):
+    factories.customer(first_name="Ieva")
+    response = logged_in.get(reverse("crm:customer-list"), {"q": "ieva"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "Ieva" in html
+    assert "<nav" not in html.split('data-testid="customer-table"')[0]  # no page chrome
+
+
+def test_an_empty_result_says_so(logged_in):
+    html = logged_in.get(reverse("crm:customer-list"), {"q": "nobody"}).content.decode()
+    assert "No customer matches these filters." in html
+
+
+def test_a_bad_filter_value_shows_an_error_not_a_500(logged_in):
+    response = logged_in.get(reverse("crm:customer-list"), {"since_from": "31.02.2025", "page": "x"})
+    assert response.status_code == 200
+    assert 'data-testid="filter-errors"' in response.content.decode()
+
+
+# session, user, user permissions, group permissions, customer count, customer page with
+# order aggregates, their tags, tag choices, owner choices
+LIST_QUERIES = 9
+
+
+def test_the_list_query_count_stays_the_same_as_data_grows(logged_in, django_assert_num_queries):
+    factories.customer()
+    with django_assert_num_queries(LIST_QUERIES):
+        logged_in.get(reverse("crm:customer-list"))
+    for n in range(20):
+        customer = factories.customer(tags=[services.tag_create(name=f"tag{n}")])
+        factories.order(customer)
+    with django_assert_num_queries(LIST_QUERIES):
+        logged_in.get(reverse("crm:customer-list"))
+
+
+def test_the_profile_shows_contact_summary_and_timeline(logged_in, support_user):
+    customer = factories.customer(first_name="Agnieszka", last_name="Nowak", country="PL",
+                                  phone="600 123 456", customer_since=datetime.date(2024, 5, 1))
+    factories.order(customer, total="100.00", external_id="PL-1", days_ago=3)
+    factories.order(customer, total="50.00", external_id="PL-2", days_ago=1)
+    refunded = factories.order(customer, total="70.00", external_id="PL-3", days_ago=2)
+    services.order_status_set(order=refunded, status="refunded")
+    services.interaction_create(customer=customer, author=support_user, subject="Size exchange",
+                                body="Sent a larger size.")
+    html = logged_in.get(reverse("crm:customer-detail", args=[customer.pk])).content.decode()
+    assert "Agnieszka Nowak" in html
+    assert "+48 600 123 456" in html
+    assert "150.00 EUR" in html  # revenue: completed only
+    assert "75.00 EUR" in html  # average order value
+    assert "1 refunded, 0 cancelled" in html
+    assert html.index("Size exchange") < html.index("Order PL-2") < html.index("Order PL-3")
+
+
+# session, user, user permissions, group permissions, customer with owner, its tags,
+# timeline orders, timeline interactions with authors, order summary, status
+PROFILE_QUERIES = 10
+
+
+def test_the_profile_query_count_does_not_grow_with_history(logged_in, support_user,
+                                                            django_assert_num_queries):
+    customer = factories.customer()
+    factories.order(customer)
+    with django_assert_num_queries(PROFILE_QUERIES):
+        logged_in.get(reverse("crm:customer-detail", args=[customer.pk]))
+    for n in range(40):
+        factories.order(customer)
+        services.interaction_create(customer=customer, author=support_user, body=f"n{n}")
+    with django_assert_num_queries(PROFILE_QUERIES):
+        html = logged_in.get(reverse("crm:customer-detail", args=[customer.pk])).content.decode()
+    assert "Show older" in html
+
+
+def test_adding_a_note_puts_it_on_the_timeline(logged_in, support_user):
+    customer = factories.customer()
+    response = logged_in.post(reverse("crm:interaction-add", args=[customer.pk]),
+                              {"kind": "call", "direction": "inbound", "subject": "Late parcel",
+                               "body": "Courier delay"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "Late parcel" in response.content.decode()
+    note = Interaction.objects.get()
+    assert (note.kind, note.direction, note.author) == ("call", "inbound", support_user)
+
+
+def test_an_empty_note_shows_an_error_and_saves_nothing(logged_in):
+    customer = factories.customer()
+    response = logged_in.post(reverse("crm:interaction-add", args=[customer.pk]),
+                              {"kind": "note", "direction": "internal", "body": "  "})
+    assert response.status_code == 400
+    assert "Write something: a subject or a text." in response.content.decode()
+    assert not Interaction.objects.exists()
+
+
+def test_an_unknown_customer_is_a_404(logged_in):
+    assert logged_in.get(reverse("crm:customer-detail", args=[999999])).status_code == 404
