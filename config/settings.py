@@ -116,6 +116,11 @@ except (ImproperlyConfigured, ValueError, KeyError) as exc:
         f"DATABASE_URL={DATABASE_URL!r} is not a database URL "
         "(postgres://user:password@host:5432/name or sqlite:////absolute/path): " + str(exc)
     ) from None
+if not _db.get("ENGINE"):
+    raise ImproperlyConfigured(
+        f"DATABASE_URL={DATABASE_URL!r} is not a database URL "
+        "(postgres://user:password@host:5432/name or sqlite:////absolute/path)."
+    )
 if _db["ENGINE"] not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL or SQLite.")
 if _db["ENGINE"] == "django.db.backends.sqlite3":
@@ -253,7 +258,7 @@ PHONENUMBER_DB_FORMAT = "E164"
 # --- Static files -------------------------------------------------------------------------
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
@@ -301,6 +306,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "crm.models.Order.Status",
+        "OrderStatusChangeEnum": ["refunded", "cancelled"],
+        "CustomerStatusEnum": "crm.filters.STATUS_CHOICES",
+    },
 }
 
 # --- Logging ------------------------------------------------------------------------------

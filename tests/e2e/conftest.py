@@ -1,0 +1,57 @@
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.conftest import require
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require(Path(CHROMIUM).exists() or bool(shutil.which("chromium")),
+            "Debian's chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "the playwright package is not installed")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM
+    # calls (fixtures) are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    path = Path(settings.TEST_ARTIFACTS_DIR)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def page_for(browser, live_server):
+    """A new page with the given viewport; fails the test on any request off this server."""
+    pages = []
+
+    def make(width=1366, height=900):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.outside_requests = []
+        page.on("request", lambda r: None if r.url.startswith(live_server.url)
+                or r.url.startswith("data:") else page.outside_requests.append(r.url))
+        pages.append((context, page))
+        return page
+
+    yield make
+    for context, page in pages:
+        assert page.outside_requests == [], f"pages loaded from outside: {page.outside_requests}"
+        context.close()
