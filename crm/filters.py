@@ -3,12 +3,26 @@
 import re
 
 import django_filters
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from crm.models import Customer, Tag
 from crm.selectors import customer_status_q, owner_choices
+
+class NullsLastOrderingFilter(django_filters.OrderingFilter):
+    """Ordering where customers without orders (NULL aggregates) come last in both
+    directions, on PostgreSQL and SQLite alike; the id breaks ties for stable pages."""
+
+    def get_ordering_value(self, param):
+        descending = param.startswith("-")
+        field = F(self.param_map.get(param.lstrip("-"), param.lstrip("-")))
+        return field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        return qs.order_by(*qs.query.order_by, "id") if value else qs
+
 
 STATUS_CHOICES = [("active", _("Active")), ("lapsed", _("Lapsed")), ("closed", _("Closed"))]
 
@@ -36,7 +50,7 @@ class CustomerFilter(django_filters.FilterSet):
                                            label=_("Customer since (from)"))
     since_to = django_filters.DateFilter(field_name="customer_since", lookup_expr="lte",
                                          label=_("Customer since (to)"))
-    ordering = django_filters.OrderingFilter(
+    ordering = NullsLastOrderingFilter(
         fields=(
             ("last_name", "name"),
             ("customer_since", "customer_since"),
