@@ -39,27 +39,29 @@ DEMO_LOGINS = [
     DemoLogin("admin", "admin-demo-2026", ADMIN),
 ]
 
+# (female first names, female surnames, male first names, male surnames): Baltic, Polish and
+# Russian surnames take the bearer's gender.
 NAMES = {
-    "lv": (["Anna", "Jānis", "Līga", "Andris", "Ilze", "Mārtiņš", "Kristīne", "Edgars", "Zane",
-            "Raimonds", "Laura", "Kārlis", "Inese", "Artūrs", "Dace"],
-           ["Bērziņa", "Kalniņš", "Ozola", "Liepiņš", "Krūmiņa", "Balodis", "Zariņa", "Vītols",
-            "Kļaviņa", "Eglītis", "Jansone", "Pētersons", "Lāce", "Grīnbergs"]),
-    "lt": (["Rūta", "Tomas", "Eglė", "Mantas", "Ieva", "Lukas", "Gintarė", "Darius", "Aistė",
-            "Paulius", "Indrė", "Jonas"],
-           ["Kazlauskienė", "Jankauskas", "Petrauskaitė", "Stankevičius", "Vasiliauskienė",
-            "Žukauskas", "Butkutė", "Paulauskas", "Urbonaitė", "Navickas"]),
-    "pl": (["Katarzyna", "Piotr", "Agnieszka", "Tomasz", "Magdalena", "Paweł", "Joanna",
-            "Michał", "Aleksandra", "Łukasz", "Zofia", "Krzysztof"],
-           ["Nowak", "Kowalska", "Wiśniewski", "Wójcik", "Kamińska", "Lewandowski", "Zielińska",
-            "Szymański", "Woźniak", "Dąbrowska", "Kozłowski"]),
-    "ru": (["Анна", "Дмитрий", "Елена", "Сергей", "Ольга", "Алексей", "Наталья", "Иван",
-            "Татьяна", "Михаил", "Мария", "Андрей"],
-           ["Иванова", "Смирнов", "Кузнецова", "Попов", "Васильева", "Петров", "Соколова",
-            "Михайлов", "Новикова", "Фёдоров", "Морозова"]),
-    "en": (["Emma", "Oliver", "Sophie", "James", "Charlotte", "Harry", "Amelia", "George",
-            "Grace", "Jack", "Emily", "Thomas"],
-           ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies",
-            "Robinson", "Wright", "Walker", "Evans"]),
+    "lv": (["Anna", "Līga", "Ilze", "Kristīne", "Zane", "Laura", "Inese", "Dace"],
+           ["Bērziņa", "Kalniņa", "Ozola", "Liepiņa", "Krūmiņa", "Zariņa", "Kļaviņa", "Jansone"],
+           ["Jānis", "Andris", "Mārtiņš", "Edgars", "Raimonds", "Kārlis", "Artūrs"],
+           ["Bērziņš", "Kalniņš", "Ozols", "Liepiņš", "Balodis", "Vītols", "Eglītis", "Pētersons"]),
+    "lt": (["Rūta", "Eglė", "Ieva", "Gintarė", "Aistė", "Indrė"],
+           ["Kazlauskienė", "Petrauskaitė", "Vasiliauskienė", "Butkutė", "Urbonaitė", "Jankauskienė"],
+           ["Tomas", "Mantas", "Lukas", "Darius", "Paulius", "Jonas"],
+           ["Kazlauskas", "Jankauskas", "Stankevičius", "Žukauskas", "Paulauskas", "Navickas"]),
+    "pl": (["Katarzyna", "Agnieszka", "Magdalena", "Joanna", "Aleksandra", "Zofia"],
+           ["Nowak", "Kowalska", "Wiśniewska", "Wójcik", "Kamińska", "Zielińska", "Dąbrowska"],
+           ["Piotr", "Tomasz", "Paweł", "Michał", "Łukasz", "Krzysztof"],
+           ["Nowak", "Kowalski", "Wiśniewski", "Lewandowski", "Szymański", "Woźniak", "Kozłowski"]),
+    "ru": (["Анна", "Елена", "Ольга", "Наталья", "Татьяна", "Мария"],
+           ["Иванова", "Кузнецова", "Васильева", "Соколова", "Новикова", "Морозова"],
+           ["Дмитрий", "Сергей", "Алексей", "Иван", "Михаил", "Андрей"],
+           ["Смирнов", "Попов", "Петров", "Михайлов", "Фёдоров", "Волков"]),
+    "en": (["Emma", "Sophie", "Charlotte", "Amelia", "Grace", "Emily"],
+           ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Evans"],
+           ["Oliver", "James", "Harry", "George", "Jack", "Thomas"],
+           ["Smith", "Jones", "Taylor", "Brown", "Johnson", "Davies", "Walker"]),
 }
 LANGUAGE_WEIGHTS = {"lv": 35, "lt": 15, "pl": 15, "ru": 15, "en": 20}
 COUNTRIES = {"lv": ["LV"], "lt": ["LT"], "pl": ["PL"], "ru": ["LV", "LT"], "en": ["GB", "IE", "LV"]}
@@ -169,8 +171,11 @@ def demo_data_create(*, customers: int, seed: int, today: datetime.date | None =
     new_customers, plans = [], []
     for index in range(1, customers + 1):
         language = rng.choices(languages, language_weights)[0]
-        first_names, last_names = NAMES[language]
-        first, last = rng.choice(first_names), rng.choice(last_names)
+        female_first, female_last, male_first, male_last = NAMES[language]
+        if rng.random() < 0.55:
+            first, last = rng.choice(female_first), rng.choice(female_last)
+        else:
+            first, last = rng.choice(male_first), rng.choice(male_last)
         country = rng.choice(COUNTRIES[language])
         prefix, digits = PHONE_FORMATS[country]
         persona = rng.choices(personas, persona_weights)[0]
