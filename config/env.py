@@ -43,7 +43,9 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={value!r} is not a boolean: use true or false.")
 
 
-def env_int(name: str, default: int | None, *, minimum: int = 0, allow_none: bool = False) -> int | None:
+def env_int(
+    name: str, default: int | None, *, minimum: int = 0, allow_none: bool = False
+) -> int | None:
     """An integer >= minimum; with allow_none, the words none/off/null give None."""
     value = _raw(name)
     if value is None:

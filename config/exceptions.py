@@ -27,7 +27,8 @@ class ApplicationError(Exception):
 
 
 def validation_error_fields(error: DjangoValidationError) -> dict[str, list[str]]:
-    """Django's ValidationError as {field: [messages]}; non-field errors under "non_field_errors"."""
+    """Django's ValidationError as {field: [messages]}; non-field errors go under
+    "non_field_errors"."""
     if hasattr(error, "error_dict"):
         return {
             ("non_field_errors" if field == "__all__" else field): messages

@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
+import phonenumbers
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -42,40 +43,106 @@ DEMO_LOGINS = [
 # (female first names, female surnames, male first names, male surnames): Baltic, Polish and
 # Russian surnames take the bearer's gender.
 NAMES = {
-    "lv": (["Anna", "Līga", "Ilze", "Kristīne", "Zane", "Laura", "Inese", "Dace"],
-           ["Bērziņa", "Kalniņa", "Ozola", "Liepiņa", "Krūmiņa", "Zariņa", "Kļaviņa", "Jansone"],
-           ["Jānis", "Andris", "Mārtiņš", "Edgars", "Raimonds", "Kārlis", "Artūrs"],
-           ["Bērziņš", "Kalniņš", "Ozols", "Liepiņš", "Balodis", "Vītols", "Eglītis", "Pētersons"]),
-    "lt": (["Rūta", "Eglė", "Ieva", "Gintarė", "Aistė", "Indrė"],
-           ["Kazlauskienė", "Petrauskaitė", "Vasiliauskienė", "Butkutė", "Urbonaitė", "Jankauskienė"],
-           ["Tomas", "Mantas", "Lukas", "Darius", "Paulius", "Jonas"],
-           ["Kazlauskas", "Jankauskas", "Stankevičius", "Žukauskas", "Paulauskas", "Navickas"]),
-    "pl": (["Katarzyna", "Agnieszka", "Magdalena", "Joanna", "Aleksandra", "Zofia"],
-           ["Nowak", "Kowalska", "Wiśniewska", "Wójcik", "Kamińska", "Zielińska", "Dąbrowska"],
-           ["Piotr", "Tomasz", "Paweł", "Michał", "Łukasz", "Krzysztof"],
-           ["Nowak", "Kowalski", "Wiśniewski", "Lewandowski", "Szymański", "Woźniak", "Kozłowski"]),
-    "ru": (["Анна", "Елена", "Ольга", "Наталья", "Татьяна", "Мария"],
-           ["Иванова", "Кузнецова", "Васильева", "Соколова", "Новикова", "Морозова"],
-           ["Дмитрий", "Сергей", "Алексей", "Иван", "Михаил", "Андрей"],
-           ["Смирнов", "Попов", "Петров", "Михайлов", "Фёдоров", "Волков"]),
-    "en": (["Emma", "Sophie", "Charlotte", "Amelia", "Grace", "Emily"],
-           ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Evans"],
-           ["Oliver", "James", "Harry", "George", "Jack", "Thomas"],
-           ["Smith", "Jones", "Taylor", "Brown", "Johnson", "Davies", "Walker"]),
+    "lv": (
+        ["Anna", "Līga", "Ilze", "Kristīne", "Zane", "Laura", "Inese", "Dace"],
+        ["Bērziņa", "Kalniņa", "Ozola", "Liepiņa", "Krūmiņa", "Zariņa", "Kļaviņa", "Jansone"],
+        ["Jānis", "Andris", "Mārtiņš", "Edgars", "Raimonds", "Kārlis", "Artūrs"],
+        ["Bērziņš", "Kalniņš", "Ozols", "Liepiņš", "Balodis", "Vītols", "Eglītis", "Pētersons"],
+    ),
+    "lt": (
+        ["Rūta", "Eglė", "Ieva", "Gintarė", "Aistė", "Indrė"],
+        ["Kazlauskienė", "Petrauskaitė", "Vasiliauskienė", "Butkutė", "Urbonaitė", "Jankauskienė"],
+        ["Tomas", "Mantas", "Lukas", "Darius", "Paulius", "Jonas"],
+        ["Kazlauskas", "Jankauskas", "Stankevičius", "Žukauskas", "Paulauskas", "Navickas"],
+    ),
+    "pl": (
+        ["Katarzyna", "Agnieszka", "Magdalena", "Joanna", "Aleksandra", "Zofia"],
+        ["Nowak", "Kowalska", "Wiśniewska", "Wójcik", "Kamińska", "Zielińska", "Dąbrowska"],
+        ["Piotr", "Tomasz", "Paweł", "Michał", "Łukasz", "Krzysztof"],
+        ["Nowak", "Kowalski", "Wiśniewski", "Lewandowski", "Szymański", "Woźniak", "Kozłowski"],
+    ),
+    "ru": (
+        ["Анна", "Елена", "Ольга", "Наталья", "Татьяна", "Мария"],
+        ["Иванова", "Кузнецова", "Васильева", "Соколова", "Новикова", "Морозова"],
+        ["Дмитрий", "Сергей", "Алексей", "Иван", "Михаил", "Андрей"],
+        ["Смирнов", "Попов", "Петров", "Михайлов", "Фёдоров", "Волков"],
+    ),
+    "en": (
+        ["Emma", "Sophie", "Charlotte", "Amelia", "Grace", "Emily"],
+        ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Evans"],
+        ["Oliver", "James", "Harry", "George", "Jack", "Thomas"],
+        ["Smith", "Jones", "Taylor", "Brown", "Johnson", "Davies", "Walker"],
+    ),
 }
 LANGUAGE_WEIGHTS = {"lv": 35, "lt": 15, "pl": 15, "ru": 15, "en": 20}
 COUNTRIES = {"lv": ["LV"], "lt": ["LT"], "pl": ["PL"], "ru": ["LV", "LT"], "en": ["GB", "IE", "LV"]}
 # Mobile numbers in formats phonenumbers accepts as valid, by country.
-PHONE_FORMATS = {"LV": ("+3712", 7), "LT": ("+3706", 7), "PL": ("+486", 8), "GB": ("+447", 9),
-                 "IE": ("+35387", 7)}
-CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-                    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n",
-                     "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y",
-                     "", "e", "yu", "ya"], strict=True))
-COMPANIES = ["Baltic Timber", "Amber Foods", "Nordlight", "Riga Print", "Vilnius Tech",
-             "Kaunas Logistics", "Warsaw Design", "Daugava Dairy"]
-TAGS = [("VIP", "warning"), ("Newsletter", "info"), ("B2B", "primary"), ("Wholesale", "primary"),
-        ("Complained", "danger"), ("Birthday club", "success")]
+PHONE_FORMATS = {
+    "LV": ("+3712", 7),
+    "LT": ("+3706", 7),
+    "PL": ("+486", 8),
+    "GB": ("+4479", 8),
+    "IE": ("+35387", 7),
+}
+CYRILLIC = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "y",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "",
+            "y",
+            "",
+            "e",
+            "yu",
+            "ya",
+        ],
+        strict=True,
+    )
+)
+COMPANIES = [
+    "Baltic Timber",
+    "Amber Foods",
+    "Nordlight",
+    "Riga Print",
+    "Vilnius Tech",
+    "Kaunas Logistics",
+    "Warsaw Design",
+    "Daugava Dairy",
+]
+TAGS = [
+    ("VIP", "warning"),
+    ("Newsletter", "info"),
+    ("B2B", "primary"),
+    ("Wholesale", "primary"),
+    ("Complained", "danger"),
+    ("Birthday club", "success"),
+]
 NOTES = [
     ("Asked about delivery times", "Customer asked when the next shipment to their area leaves."),
     ("Size exchange", "Exchanged for a larger size; customer happy with the quick answer."),
@@ -110,6 +177,15 @@ def _at(day: datetime.date, rng: random.Random) -> datetime.datetime:
         minutes=rng.randrange(14 * 60)
     )
     return min(timezone.make_aware(moment), timezone.now())
+
+
+def _phone(rng: random.Random, country: str) -> str:
+    """A random mobile number that phonenumbers accepts as valid for the country."""
+    prefix, digits = PHONE_FORMATS[country]
+    while True:
+        number = prefix + "".join(str(rng.randrange(10)) for _ in range(digits))
+        if phonenumbers.is_valid_number(phonenumbers.parse(number)):
+            return number
 
 
 def demo_users_ensure() -> list[DemoLogin]:
@@ -160,8 +236,10 @@ def demo_data_create(*, customers: int, seed: int, today: datetime.date | None =
     today = today or timezone.localdate()
     users = demo_users_ensure()
     owners = list(get_user_model().objects.filter(username__in=[u.username for u in users]))
-    tags = {name: Tag.objects.get_or_create(name=name, defaults={"color": color})[0]
-            for name, color in TAGS}
+    tags = {
+        name: Tag.objects.get_or_create(name=name, defaults={"color": color})[0]
+        for name, color in TAGS
+    }
     personas = list(PERSONAS)
     persona_weights = [PERSONAS[p][0] for p in personas]
     languages = list(LANGUAGE_WEIGHTS)
@@ -177,7 +255,6 @@ def demo_data_create(*, customers: int, seed: int, today: datetime.date | None =
         else:
             first, last = rng.choice(male_first), rng.choice(male_last)
         country = rng.choice(COUNTRIES[language])
-        prefix, digits = PHONE_FORMATS[country]
         persona = rng.choices(personas, persona_weights)[0]
         latest_start = 120 if persona in ("loyal", "occasional") else 0
         if persona in ("lapsed", "closed", "reactivated"):
@@ -193,22 +270,34 @@ def demo_data_create(*, customers: int, seed: int, today: datetime.date | None =
         since_at = _at(signed_up, rng)
         email_consent = rng.random() < 0.6
         sms_consent = rng.random() < 0.3
-        new_customers.append(Customer(
-            external_id=f"C-{index:06d}", first_name=first, last_name=last,
-            email=f"{_ascii(first)}.{_ascii(last)}.{index}@example.com",
-            phone=prefix + "".join(str(rng.randrange(10)) for _ in range(digits)),
-            company=rng.choice(COMPANIES) if rng.random() < 0.12 else "",
-            language=language, country=country, customer_since=signed_up, closed_on=closed_on,
-            owner=rng.choice(owners) if rng.random() < 0.3 else None,
-            email_consent=email_consent, email_consent_at=since_at if email_consent else None,
-            sms_consent=sms_consent, sms_consent_at=since_at if sms_consent else None,
-            attributes={"persona": persona, "source": rng.choice(["web", "store", "referral"])},
-        ))
+        new_customers.append(
+            Customer(
+                external_id=f"C-{index:06d}",
+                first_name=first,
+                last_name=last,
+                email=f"{_ascii(first)}.{_ascii(last)}.{index}@example.com",
+                phone=_phone(rng, country),
+                company=rng.choice(COMPANIES) if rng.random() < 0.12 else "",
+                language=language,
+                country=country,
+                customer_since=signed_up,
+                closed_on=closed_on,
+                owner=rng.choice(owners) if rng.random() < 0.3 else None,
+                email_consent=email_consent,
+                email_consent_at=since_at if email_consent else None,
+                sms_consent=sms_consent,
+                sms_consent_at=since_at if sms_consent else None,
+                attributes={"persona": persona, "source": rng.choice(["web", "store", "referral"])},
+            )
+        )
         plans.append((persona, days))
 
     Customer.objects.bulk_create(new_customers, batch_size=500)
-    created = list(Customer.objects.filter(external_id__in=[c.external_id for c in new_customers])
-                   .order_by("external_id"))
+    created = list(
+        Customer.objects.filter(external_id__in=[c.external_id for c in new_customers]).order_by(
+            "external_id"
+        )
+    )
 
     orders, interactions, tag_links = [], [], []
     order_no = Order.objects.count()
@@ -217,28 +306,48 @@ def demo_data_create(*, customers: int, seed: int, today: datetime.date | None =
         for day in days:
             order_no += 1
             roll = rng.random()
-            status = (Order.Status.REFUNDED if roll < 0.04 else
-                      Order.Status.CANCELLED if roll < 0.06 else Order.Status.COMPLETED)
+            status = (
+                Order.Status.REFUNDED
+                if roll < 0.04
+                else Order.Status.CANCELLED
+                if roll < 0.06
+                else Order.Status.COMPLETED
+            )
             total = Decimal(rng.randint(aov_min * 100, aov_max * 100)) / 100
-            orders.append(Order(
-                external_id=f"O-{order_no:07d}", customer=customer, placed_at=_at(day, rng),
-                total=total.quantize(Decimal("0.01")), currency=settings.CURRENCY, status=status,
-                channel=rng.choices(channels, [50, 20, 20, 5, 5])[0],
-                item_count=rng.randint(1, 6),
-            ))
+            orders.append(
+                Order(
+                    external_id=f"O-{order_no:07d}",
+                    customer=customer,
+                    placed_at=_at(day, rng),
+                    total=total.quantize(Decimal("0.01")),
+                    currency=settings.CURRENCY,
+                    status=status,
+                    channel=rng.choices(channels, [50, 20, 20, 5, 5])[0],
+                    item_count=rng.randint(1, 6),
+                )
+            )
         for _ in range(rng.choices([0, 1, 2, 3, 5], [30, 30, 20, 12, 8])[0]):
             subject, body = rng.choice(NOTES)
             day = rng.choice(days) + datetime.timedelta(days=rng.randint(0, 20))
-            interactions.append(Interaction(
-                customer=customer, kind=rng.choice(["note", "call", "email", "chat"]),
-                direction=rng.choice(["inbound", "outbound", "internal"]), subject=subject,
-                body=body, author=rng.choice(owners), occurred_at=_at(min(day, today), rng),
-            ))
+            interactions.append(
+                Interaction(
+                    customer=customer,
+                    kind=rng.choice(["note", "call", "email", "chat"]),
+                    direction=rng.choice(["inbound", "outbound", "internal"]),
+                    subject=subject,
+                    body=body,
+                    author=rng.choice(owners),
+                    occurred_at=_at(min(day, today), rng),
+                )
+            )
         for name in rng.sample(list(tags), k=rng.choices([0, 1, 2], [55, 35, 10])[0]):
             tag_links.append(Customer.tags.through(customer_id=customer.pk, tag_id=tags[name].pk))
-        if persona == "loyal" and len(days) > 20 and tags["VIP"].pk not in {
-            link.tag_id for link in tag_links if link.customer_id == customer.pk
-        }:
+        if (
+            persona == "loyal"
+            and len(days) > 20
+            and tags["VIP"].pk
+            not in {link.tag_id for link in tag_links if link.customer_id == customer.pk}
+        ):
             tag_links.append(Customer.tags.through(customer_id=customer.pk, tag_id=tags["VIP"].pk))
 
     Order.objects.bulk_create(orders, batch_size=1000)

@@ -10,6 +10,7 @@ from django_countries import countries
 from crm.models import Customer, Tag
 from crm.selectors import customer_status_q, owner_choices
 
+
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
     """Ordering where customers without orders (NULL aggregates) come last in both
     directions, on PostgreSQL and SQLite alike; the id breaks ties for stable pages."""
@@ -29,27 +30,36 @@ STATUS_CHOICES = [("active", _("Active")), ("lapsed", _("Lapsed")), ("closed", _
 
 class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        method="filter_search", label=_("Search"),
+        method="filter_search",
+        label=_("Search"),
         help_text=_("Name, email, company or part of a phone number."),
     )
     status = django_filters.ChoiceFilter(
-        choices=STATUS_CHOICES, method="filter_status", label=_("Status"), empty_label=_("Any status")
+        choices=STATUS_CHOICES,
+        method="filter_status",
+        label=_("Status"),
+        empty_label=_("Any status"),
     )
     tag = django_filters.ModelChoiceFilter(
         field_name="tags", queryset=Tag.objects.all(), label=_("Tag"), empty_label=_("Any tag")
     )
-    country = django_filters.ChoiceFilter(choices=countries, label=_("Country"),
-                                          empty_label=_("Any country"))
+    country = django_filters.ChoiceFilter(
+        choices=countries, label=_("Country"), empty_label=_("Any country")
+    )
     language = django_filters.ChoiceFilter(
-        choices=Customer._meta.get_field("language").choices, label=_("Language"),
+        choices=Customer._meta.get_field("language").choices,
+        label=_("Language"),
         empty_label=_("Any language"),
     )
-    owner = django_filters.ModelChoiceFilter(queryset=owner_choices(), label=_("Owner"),
-                                             empty_label=_("Any owner"))
-    since_from = django_filters.DateFilter(field_name="customer_since", lookup_expr="gte",
-                                           label=_("Customer since (from)"))
-    since_to = django_filters.DateFilter(field_name="customer_since", lookup_expr="lte",
-                                         label=_("Customer since (to)"))
+    owner = django_filters.ModelChoiceFilter(
+        queryset=owner_choices(), label=_("Owner"), empty_label=_("Any owner")
+    )
+    since_from = django_filters.DateFilter(
+        field_name="customer_since", lookup_expr="gte", label=_("Customer since (from)")
+    )
+    since_to = django_filters.DateFilter(
+        field_name="customer_since", lookup_expr="lte", label=_("Customer since (to)")
+    )
     ordering = NullsLastOrderingFilter(
         fields=(
             ("last_name", "name"),
@@ -70,8 +80,10 @@ class CustomerFilter(django_filters.FilterSet):
         """Every word must match a name, email, company or external id; digits also a phone."""
         for term in value.split()[:8]:
             match = (
-                Q(first_name__icontains=term) | Q(last_name__icontains=term)
-                | Q(email__icontains=term) | Q(company__icontains=term)
+                Q(first_name__icontains=term)
+                | Q(last_name__icontains=term)
+                | Q(email__icontains=term)
+                | Q(company__icontains=term)
                 | Q(external_id__iexact=term)
             )
             digits = re.sub(r"\D", "", term)

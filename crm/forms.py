@@ -7,13 +7,18 @@ from crm.models import Interaction
 class InteractionForm(forms.Form):
     """A timeline entry typed by staff on the customer profile."""
 
-    kind = forms.ChoiceField(label=_("Type"), choices=Interaction.Kind.choices,
-                             initial=Interaction.Kind.NOTE)
-    direction = forms.ChoiceField(label=_("Direction"), choices=Interaction.Direction.choices,
-                                  initial=Interaction.Direction.INTERNAL)
+    kind = forms.ChoiceField(
+        label=_("Type"), choices=Interaction.Kind.choices, initial=Interaction.Kind.NOTE
+    )
+    direction = forms.ChoiceField(
+        label=_("Direction"),
+        choices=Interaction.Direction.choices,
+        initial=Interaction.Direction.INTERNAL,
+    )
     subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
-    body = forms.CharField(label=_("Text"), max_length=20000, required=False,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(
+        label=_("Text"), max_length=20000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def clean(self):
         data = super().clean()

@@ -14,16 +14,23 @@ ADMIN = "Admin"
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     SUPPORT: [
-        "crm.view_customer", "crm.add_customer", "crm.change_customer",
+        "crm.view_customer",
+        "crm.add_customer",
+        "crm.change_customer",
         "crm.view_order",
-        "crm.view_interaction", "crm.add_interaction", "crm.change_interaction",
+        "crm.view_interaction",
+        "crm.add_interaction",
+        "crm.change_interaction",
         "crm.view_tag",
     ],
     MARKETING: [
         "crm.view_customer",
         "crm.view_order",
         "crm.view_interaction",
-        "crm.view_tag", "crm.add_tag", "crm.change_tag", "crm.delete_tag",
+        "crm.view_tag",
+        "crm.add_tag",
+        "crm.change_tag",
+        "crm.delete_tag",
     ],
     # Admin holds every permission that exists, staff management included.
     ADMIN: [],

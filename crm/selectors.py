@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Case, Count, Value, When, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models import Case, Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -42,8 +42,9 @@ def customer_status_q(status: str, *, day: datetime.date | None = None) -> Q:
         customer=OuterRef("pk"), status=Order.Status.COMPLETED, placed_at__lt=next_day
     )
     reopened = Exists(
-        completed.annotate(day=TruncDate("placed_at", tzinfo=timezone.get_current_timezone()))
-        .filter(day__gt=OuterRef("closed_on"))
+        completed.annotate(
+            day=TruncDate("placed_at", tzinfo=timezone.get_current_timezone())
+        ).filter(day__gt=OuterRef("closed_on"))
     )
     acquired = Q(customer_since__lte=day)
     closed = Q(closed_on__isnull=False, closed_on__lte=day) & ~reopened
@@ -65,7 +66,7 @@ def customer_status_q(status: str, *, day: datetime.date | None = None) -> Q:
 
 
 def customer_status(*, customer: Customer, day: datetime.date | None = None) -> str:
-    """"active", "lapsed", "closed" or "prospect" (acquired after `day`) in one query."""
+    """ "active", "lapsed", "closed" or "prospect" (acquired after `day`) in one query."""
     return (
         Customer.objects.filter(pk=customer.pk)
         .annotate(
@@ -131,9 +132,13 @@ def customer_order_summary(*, customer: Customer) -> OrderSummary:
     revenue = row["revenue"] or Decimal("0.00")
     aov = (revenue / row["orders"]).quantize(Decimal("0.01")) if row["orders"] else None
     return OrderSummary(
-        orders=row["orders"], revenue=revenue, average_order_value=aov,
-        first_order_at=row["first"], last_order_at=row["last"],
-        refunded=row["refunded"], cancelled=row["cancelled"],
+        orders=row["orders"],
+        revenue=revenue,
+        average_order_value=aov,
+        first_order_at=row["first"],
+        last_order_at=row["last"],
+        refunded=row["refunded"],
+        cancelled=row["cancelled"],
     )
 
 
@@ -178,7 +183,8 @@ def owner_choices() -> QuerySet:
     from django.contrib.auth import get_user_model
 
     return (
-        get_user_model().objects.filter(is_active=True, groups__isnull=False)
-        .distinct().order_by("username")
+        get_user_model()
+        .objects.filter(is_active=True, groups__isnull=False)
+        .distinct()
+        .order_by("username")
     )
-

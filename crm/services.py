@@ -23,9 +23,22 @@ from crm.models import Customer, Interaction, Order, Tag
 
 # Fields a customer update may change; anything else is refused, not ignored.
 CUSTOMER_FIELDS = {
-    "external_id", "first_name", "last_name", "email", "phone", "company", "language",
-    "country", "customer_since", "closed_on", "owner", "email_consent", "email_consent_at",
-    "sms_consent", "sms_consent_at", "attributes",
+    "external_id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company",
+    "language",
+    "country",
+    "customer_since",
+    "closed_on",
+    "owner",
+    "email_consent",
+    "email_consent_at",
+    "sms_consent",
+    "sms_consent_at",
+    "attributes",
 }
 _ALLOWED_STATUS_CHANGES = {
     Order.Status.COMPLETED: {Order.Status.REFUNDED, Order.Status.CANCELLED},
@@ -68,9 +81,10 @@ def _apply_consent(customer: Customer, data: dict, now: datetime.datetime) -> No
 
 def _save_customer(customer: Customer, *, update_fields: list[str] | None = None) -> None:
     # The case-insensitive unique constraint reports no field; say which one.
-    if customer.email and Customer.objects.filter(email__iexact=customer.email).exclude(
-        pk=customer.pk
-    ).exists():
+    if (
+        customer.email
+        and Customer.objects.filter(email__iexact=customer.email).exclude(pk=customer.pk).exists()
+    ):
         raise ValidationError({"email": _("A customer with this email already exists.")})
     customer.full_clean()
     try:
@@ -93,7 +107,9 @@ def customer_create(*, data: dict[str, Any], tags: Iterable[Tag] = ()) -> Custom
     """
     unknown = set(data) - CUSTOMER_FIELDS
     if unknown:
-        raise ApplicationError("unknown_fields", _("Unknown fields."), {f: [_("Unknown field.")] for f in unknown})
+        raise ApplicationError(
+            "unknown_fields", _("Unknown fields."), {f: [_("Unknown field.")] for f in unknown}
+        )
     now = timezone.now()
     values = {k: v for k, v in data.items() if not k.endswith("_consent") and not k.endswith("_at")}
     customer = Customer(**values)
@@ -110,7 +126,9 @@ def customer_create(*, data: dict[str, Any], tags: Iterable[Tag] = ()) -> Custom
 
 
 @transaction.atomic
-def customer_update(*, customer: Customer, data: dict[str, Any], tags: Iterable[Tag] | None = None) -> Customer:
+def customer_update(
+    *, customer: Customer, data: dict[str, Any], tags: Iterable[Tag] | None = None
+) -> Customer:
     """Change the given fields of a customer (and, if given, replace its tags).
 
     Fields not in `data` keep their values. The row is locked for the update
@@ -118,7 +136,9 @@ def customer_update(*, customer: Customer, data: dict[str, Any], tags: Iterable[
     """
     unknown = set(data) - CUSTOMER_FIELDS
     if unknown:
-        raise ApplicationError("unknown_fields", _("Unknown fields."), {f: [_("Unknown field.")] for f in unknown})
+        raise ApplicationError(
+            "unknown_fields", _("Unknown fields."), {f: [_("Unknown field.")] for f in unknown}
+        )
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     changed = []
     for field, value in data.items():
@@ -196,13 +216,20 @@ def order_record(
     currency = (currency or settings.CURRENCY).upper()
     if currency != settings.CURRENCY:
         raise ValidationError(
-            {"currency": _("Orders must be in the account currency (%(currency)s).")
-             % {"currency": settings.CURRENCY}}
+            {
+                "currency": _("Orders must be in the account currency (%(currency)s).")
+                % {"currency": settings.CURRENCY}
+            }
         )
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     order = Order(
-        customer=customer, external_id=(external_id or "").strip(), placed_at=placed_at,
-        total=_parse_total(total), currency=currency, status=status, channel=channel,
+        customer=customer,
+        external_id=(external_id or "").strip(),
+        placed_at=placed_at,
+        total=_parse_total(total),
+        currency=currency,
+        status=status,
+        channel=channel,
         item_count=item_count,
     )
     order.full_clean()
@@ -210,7 +237,9 @@ def order_record(
         with transaction.atomic():
             order.save()
     except IntegrityError as exc:
-        raise ValidationError({"external_id": _("An order with this external id already exists.")}) from exc
+        raise ValidationError(
+            {"external_id": _("An order with this external id already exists.")}
+        ) from exc
 
     if order.status == Order.Status.COMPLETED:
         day = timezone.localdate(placed_at)
@@ -268,8 +297,13 @@ def interaction_create(
     if occurred_at is not None and timezone.is_naive(occurred_at):
         raise ValidationError({"occurred_at": _("Give the time with its time zone.")})
     interaction = Interaction(
-        customer=customer, author=author, kind=kind, direction=direction, subject=subject,
-        body=body, occurred_at=occurred_at or timezone.now(),
+        customer=customer,
+        author=author,
+        kind=kind,
+        direction=direction,
+        subject=subject,
+        body=body,
+        occurred_at=occurred_at or timezone.now(),
     )
     interaction.full_clean()
     interaction.save()

@@ -27,8 +27,12 @@ def customer_list(request):
     page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filter": filterset, "page": page, "query": query.urlencode(),
-               "filtered": any(v for k, v in request.GET.items() if k not in ("page", "ordering"))}
+    context = {
+        "filter": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "filtered": any(v for k, v in request.GET.items() if k not in ("page", "ordering")),
+    }
     template = "crm/_customer_results.html" if request.htmx else "crm/customer_list.html"
     return render(request, template, context)
 
@@ -85,6 +89,8 @@ def interaction_add(request, pk: int):
     if request.htmx:
         # htmx swaps only 2xx answers: the form comes back with its errors inline.
         return render(request, "crm/_timeline.html", context)
-    context.update(summary=selectors.customer_order_summary(customer=customer),
-                   status=selectors.customer_status(customer=customer))
+    context.update(
+        summary=selectors.customer_order_summary(customer=customer),
+        status=selectors.customer_status(customer=customer),
+    )
     return render(request, "crm/customer_detail.html", context, status=400)

@@ -37,7 +37,9 @@ def _clear_cache():
 
 def make_user(username: str, role: str | None) -> "get_user_model()":
     user = get_user_model().objects.create_user(
-        username=username, password=PASSWORD, email=f"{username}@example.com",
+        username=username,
+        password=PASSWORD,
+        email=f"{username}@example.com",
         is_staff=role == ADMIN,
     )
     if role:
@@ -67,8 +69,12 @@ def no_role_user(db):
 
 @pytest.fixture
 def role_users(support_user, marketing_user, admin_user, no_role_user):
-    return {"support": support_user, "marketing": marketing_user, "admin": admin_user,
-            "none": no_role_user}
+    return {
+        "support": support_user,
+        "marketing": marketing_user,
+        "admin": admin_user,
+        "none": no_role_user,
+    }
 
 
 @pytest.fixture

@@ -21,12 +21,17 @@ def customer(**data) -> Customer:
     return services.customer_create(data=data, tags=tags)
 
 
-def order(customer: Customer, *, days_ago: float = 0, total: str | Decimal = "10.00", **kw) -> Order:
+def order(
+    customer: Customer, *, days_ago: float = 0, total: str | Decimal = "10.00", **kw
+) -> Order:
     n = next(_seq)
     placed_at = kw.pop("placed_at", None) or timezone.now() - datetime.timedelta(days=days_ago)
     return services.order_record(
-        customer=customer, external_id=kw.pop("external_id", f"T-{n:06d}"),
-        placed_at=placed_at, total=total, **kw,
+        customer=customer,
+        external_id=kw.pop("external_id", f"T-{n:06d}"),
+        placed_at=placed_at,
+        total=total,
+        **kw,
     )
 
 

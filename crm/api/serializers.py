@@ -28,17 +28,35 @@ class CustomerOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = [
-            "id", "external_id", "display_name", "first_name", "last_name", "email", "phone",
-            "company", "language", "country", "customer_since", "closed_on", "tags", "owner",
-            "email_consent", "email_consent_at", "sms_consent", "sms_consent_at", "attributes",
-            "created_at", "updated_at",
+            "id",
+            "external_id",
+            "display_name",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "company",
+            "language",
+            "country",
+            "customer_since",
+            "closed_on",
+            "tags",
+            "owner",
+            "email_consent",
+            "email_consent_at",
+            "sms_consent",
+            "sms_consent_at",
+            "attributes",
+            "created_at",
+            "updated_at",
         ]
 
 
 class CustomerListOutputSerializer(CustomerOutputSerializer):
     order_count = serializers.IntegerField(read_only=True)
-    revenue = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True,
-                                       coerce_to_string=True, allow_null=True)
+    revenue = serializers.DecimalField(
+        max_digits=14, decimal_places=2, read_only=True, coerce_to_string=True, allow_null=True
+    )
     last_order_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta(CustomerOutputSerializer.Meta):
@@ -46,21 +64,25 @@ class CustomerListOutputSerializer(CustomerOutputSerializer):
 
 
 class CustomerInputSerializer(serializers.Serializer):
-    external_id = serializers.CharField(max_length=100, required=False, allow_blank=True,
-                                        allow_null=True)
+    external_id = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, allow_null=True
+    )
     first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     company = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    language = serializers.ChoiceField(choices=Customer._meta.get_field("language").choices,
-                                       required=False)
+    language = serializers.ChoiceField(
+        choices=Customer._meta.get_field("language").choices, required=False
+    )
     country = serializers.CharField(max_length=2, required=False, allow_blank=True)
     customer_since = serializers.DateField(required=False)
     closed_on = serializers.DateField(required=False, allow_null=True)
     owner = serializers.SlugRelatedField(
-        slug_field="username", queryset=get_user_model().objects.filter(is_active=True),
-        required=False, allow_null=True,
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
     )
     email_consent = serializers.BooleanField(required=False)
     email_consent_at = serializers.DateTimeField(required=False, allow_null=True)
@@ -87,8 +109,19 @@ class OrderOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Order
-        fields = ["id", "external_id", "customer", "placed_at", "total", "currency", "status",
-                  "channel", "item_count", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "external_id",
+            "customer",
+            "placed_at",
+            "total",
+            "currency",
+            "status",
+            "channel",
+            "item_count",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class OrderInputSerializer(serializers.Serializer):
@@ -111,8 +144,17 @@ class InteractionOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Interaction
-        fields = ["id", "customer", "kind", "direction", "subject", "body", "author",
-                  "occurred_at", "created_at"]
+        fields = [
+            "id",
+            "customer",
+            "kind",
+            "direction",
+            "subject",
+            "body",
+            "author",
+            "occurred_at",
+            "created_at",
+        ]
 
 
 class InteractionInputSerializer(serializers.Serializer):

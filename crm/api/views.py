@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
@@ -25,8 +24,11 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_queryset(self):
         if self.action == "list":
             return selectors.customer_list(user=self.request.user)
-        return selectors.customer_visible(user=self.request.user).select_related(
-            "owner").prefetch_related("tags")
+        return (
+            selectors.customer_visible(user=self.request.user)
+            .select_related("owner")
+            .prefetch_related("tags")
+        )
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -123,10 +125,16 @@ class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         serializer = s.InteractionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        if not selectors.customer_visible(user=request.user).filter(pk=data["customer"].pk).exists():
+        if (
+            not selectors.customer_visible(user=request.user)
+            .filter(pk=data["customer"].pk)
+            .exists()
+        ):
             raise ValidationError({"customer": _("Unknown customer.")})
         interaction = services.interaction_create(author=request.user, **data)
-        return Response(s.InteractionOutputSerializer(interaction).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.InteractionOutputSerializer(interaction).data, status=status.HTTP_201_CREATED
+        )
 
 
 class TagViewSet(viewsets.ModelViewSet):

@@ -24,11 +24,27 @@ ROOT = Path(__file__).resolve().parents[2]
 def worker():
     queue = f"test-{uuid.uuid4().hex[:8]}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
-         "--concurrency=1", "-Q", queue, "--loglevel=INFO", "--without-heartbeat",
-         "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings"},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "-Q",
+            queue,
+            "--loglevel=INFO",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         yield queue, process
@@ -43,8 +59,10 @@ def worker():
 @pytest.mark.worker
 def test_a_task_goes_through_the_broker_to_a_worker_process_and_back(worker):
     if os.environ.get("CI"):
-        require(settings.CELERY_BROKER_URL.startswith("redis://"),
-                "CI must run the worker test against Redis (REDIS_URL)")
+        require(
+            settings.CELERY_BROKER_URL.startswith("redis://"),
+            "CI must run the worker test against Redis (REDIS_URL)",
+        )
     queue, process = worker
     token = uuid.uuid4().hex
     result = ping.apply_async(args=[token], queue=queue)

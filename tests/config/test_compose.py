@@ -34,14 +34,18 @@ def test_app_services_share_configuration_and_wait_for_healthy_backends():
     environments = [SERVICES[name]["environment"] for name in APP_SERVICES]
     assert environments[0] == environments[1] == environments[2]
     env = environments[0]
-    assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
+    assert (
+        env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
+    )
     assert env["REDIS_URL"] == "redis://redis:6379/0"
     assert env["DEBUG"] == "false"
     assert ":?" in env["SECRET_KEY"]  # compose refuses to start without it
     for name in APP_SERVICES:
         depends = SERVICES[name]["depends_on"]
-        assert depends == {"postgres": {"condition": "service_healthy"},
-                           "redis": {"condition": "service_healthy"}}
+        assert depends == {
+            "postgres": {"condition": "service_healthy"},
+            "redis": {"condition": "service_healthy"},
+        }
     assert "worker" in SERVICES["worker"]["command"]
     assert "beat" in SERVICES["beat"]["command"]
 

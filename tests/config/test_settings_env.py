@@ -15,13 +15,24 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_django(tmp_path, extra_env: dict, *args: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items()
-                   if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
-    environment.update({"RETAIN_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings"})
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    environment.update(
+        {"RETAIN_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings"}
+    )
     environment.update(extra_env)
     command = args or ("-c", "import django; django.setup(); print('started')")
-    return subprocess.run([sys.executable, *command], cwd=ROOT, env=environment,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, *command],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize(
@@ -30,13 +41,34 @@ def run_django(tmp_path, extra_env: dict, *args: str) -> subprocess.CompletedPro
         ({"DEBUG": "false"}, "Set the environment variable SECRET_KEY"),
         ({"DEBUG": "false", "SECRET_KEY": "short"}, "SECRET_KEY must be at least 50 characters"),
         ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
-        ({"DEBUG": "true", "ACTIVITY_WINDOW_DAYS": "ninety"}, "ACTIVITY_WINDOW_DAYS='ninety' is not a whole number"),
-        ({"DEBUG": "true", "ACTIVITY_WINDOW_DAYS": "0"}, "ACTIVITY_WINDOW_DAYS='0' must be at least 1"),
-        ({"DEBUG": "true", "TIME_ZONE": "Mars/Olympus"}, "TIME_ZONE='Mars/Olympus' is not a known time zone"),
-        ({"DEBUG": "true", "CURRENCY": "EURO"}, "CURRENCY='EURO' is not a three-letter ISO 4217 code"),
-        ({"DEBUG": "true", "DATABASE_URL": "mysql://u:p@h/db"}, "DATABASE_URL must point at PostgreSQL or SQLite"),
-        ({"DEBUG": "true", "DATABASE_URL": "nonsense"}, "DATABASE_URL='nonsense' is not a database URL"),
-        ({"DEBUG": "true", "REDIS_URL": "http://localhost:6379"}, "REDIS_URL='http://localhost:6379' must start with redis://"),
+        (
+            {"DEBUG": "true", "ACTIVITY_WINDOW_DAYS": "ninety"},
+            "ACTIVITY_WINDOW_DAYS='ninety' is not a whole number",
+        ),
+        (
+            {"DEBUG": "true", "ACTIVITY_WINDOW_DAYS": "0"},
+            "ACTIVITY_WINDOW_DAYS='0' must be at least 1",
+        ),
+        (
+            {"DEBUG": "true", "TIME_ZONE": "Mars/Olympus"},
+            "TIME_ZONE='Mars/Olympus' is not a known time zone",
+        ),
+        (
+            {"DEBUG": "true", "CURRENCY": "EURO"},
+            "CURRENCY='EURO' is not a three-letter ISO 4217 code",
+        ),
+        (
+            {"DEBUG": "true", "DATABASE_URL": "mysql://u:p@h/db"},
+            "DATABASE_URL must point at PostgreSQL or SQLite",
+        ),
+        (
+            {"DEBUG": "true", "DATABASE_URL": "nonsense"},
+            "DATABASE_URL='nonsense' is not a database URL",
+        ),
+        (
+            {"DEBUG": "true", "REDIS_URL": "http://localhost:6379"},
+            "REDIS_URL='http://localhost:6379' must start with redis://",
+        ),
     ],
 )
 def test_a_bad_variable_stops_start_up_with_its_name(tmp_path, variables, message):
@@ -47,10 +79,19 @@ def test_a_bad_variable_stops_start_up_with_its_name(tmp_path, variables, messag
 
 
 def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
-    result = run_django(tmp_path, {
-        "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(60),
-        "ALLOWED_HOSTS": "crm.example.com",
-    }, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    result = run_django(
+        tmp_path,
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(60),
+            "ALLOWED_HOSTS": "crm.example.com",
+        },
+        "manage.py",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
 

@@ -10,11 +10,20 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_creates_a_customer_and_answers_with_its_normalised_data(support_user):
-    response = api_as(support_user).post("/api/v1/customers/", {
-        "first_name": "Rūta", "last_name": "Kazlauskienė", "email": "Ruta@Example.com",
-        "phone": "8 612 34567", "country": "lt", "language": "lt", "email_consent": True,
-        "attributes": {"source": "store"},
-    }, format="json")
+    response = api_as(support_user).post(
+        "/api/v1/customers/",
+        {
+            "first_name": "Rūta",
+            "last_name": "Kazlauskienė",
+            "email": "Ruta@Example.com",
+            "phone": "8 612 34567",
+            "country": "lt",
+            "language": "lt",
+            "email_consent": True,
+            "attributes": {"source": "store"},
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["phone"] == "+37061234567"
@@ -25,10 +34,16 @@ def test_it_creates_a_customer_and_answers_with_its_normalised_data(support_user
 
 
 def test_bad_input_gets_field_errors_in_one_format_and_writes_nothing(support_user):
-    response = api_as(support_user).post("/api/v1/customers/", {
-        "first_name": "X", "email": "not-an-email", "customer_since": "yesterday",
-        "language": "de",
-    }, format="json")
+    response = api_as(support_user).post(
+        "/api/v1/customers/",
+        {
+            "first_name": "X",
+            "email": "not-an-email",
+            "customer_since": "yesterday",
+            "language": "de",
+        },
+        format="json",
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid"
@@ -38,9 +53,14 @@ def test_bad_input_gets_field_errors_in_one_format_and_writes_nothing(support_us
 
 def test_service_rule_errors_come_back_as_field_errors(support_user):
     factories.customer(email="anna@example.com")
-    response = api_as(support_user).post("/api/v1/customers/", {
-        "first_name": "Anna", "email": "ANNA@example.com",
-    }, format="json")
+    response = api_as(support_user).post(
+        "/api/v1/customers/",
+        {
+            "first_name": "Anna",
+            "email": "ANNA@example.com",
+        },
+        format="json",
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
     assert response.json()["fields"] == {"email": ["A customer with this email already exists."]}
@@ -48,15 +68,17 @@ def test_service_rule_errors_come_back_as_field_errors(support_user):
 
 
 def test_a_customer_needs_a_name_an_email_or_a_company(support_user):
-    response = api_as(support_user).post("/api/v1/customers/", {"phone": "+37120000000"},
-                                         format="json")
+    response = api_as(support_user).post(
+        "/api/v1/customers/", {"phone": "+37120000000"}, format="json"
+    )
     assert response.status_code == 400
     assert "non_field_errors" in response.json()["fields"]
 
 
 def test_malformed_json_is_a_400_not_a_500(support_user):
-    response = api_as(support_user).post("/api/v1/customers/", "{nope",
-                                         content_type="application/json")
+    response = api_as(support_user).post(
+        "/api/v1/customers/", "{nope", content_type="application/json"
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
 
@@ -78,8 +100,9 @@ def test_search_matches_names_emails_and_phone_fragments(support_user):
 
 
 def test_filters_and_ordering(support_user):
-    old = factories.customer(first_name="Old", country="LV",
-                             customer_since=datetime.date(2023, 1, 1))
+    old = factories.customer(
+        first_name="Old", country="LV", customer_since=datetime.date(2023, 1, 1)
+    )
     factories.order(old, placed_at=factories.at_day(datetime.date(2023, 1, 1)), total="50.00")
     factories.customer(first_name="New", country="PL")
     client = api_as(support_user)
@@ -97,9 +120,11 @@ def test_an_unknown_filter_value_is_a_400_with_the_field(support_user):
     assert "status" in response.json()["fields"]
 
 
-def test_the_list_query_count_does_not_grow_with_the_data(support_user, django_assert_max_num_queries):
+def test_the_list_query_count_does_not_grow_with_the_data(
+    support_user, django_assert_max_num_queries
+):
     client = api_as(support_user)
-    for n in range(30):
+    for _ in range(30):
         c = factories.customer()
         factories.order(c)
     # user permissions (2), count (1), page (1), tags (1), and session-less auth
@@ -113,8 +138,9 @@ def test_partial_update_keeps_other_fields_and_sets_tags(support_user):
     from crm import services
 
     tag = services.tag_create(name="VIP")
-    response = api_as(support_user).patch(f"/api/v1/customers/{customer.pk}/",
-                                          {"tags": [tag.pk], "last_name": "Ozola"}, format="json")
+    response = api_as(support_user).patch(
+        f"/api/v1/customers/{customer.pk}/", {"tags": [tag.pk], "last_name": "Ozola"}, format="json"
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["company"] == "Amber Foods"
     assert [t["name"] for t in response.json()["tags"]] == ["VIP"]
@@ -131,8 +157,10 @@ def test_deleting_a_customer_with_orders_is_a_conflict(admin_user):
 def test_token_authentication_works_with_a_password_login(client, support_user):
     from rest_framework.test import APIClient
 
-    response = client.post("/api/v1/auth/token/", {"username": "sam.support",
-                                                   "password": "correct-horse-battery-staple"})
+    response = client.post(
+        "/api/v1/auth/token/",
+        {"username": "sam.support", "password": "correct-horse-battery-staple"},
+    )
     assert response.status_code == 200
     token = response.json()["token"]
     api = APIClient()

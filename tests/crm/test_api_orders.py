@@ -11,10 +11,18 @@ pytestmark = pytest.mark.django_db
 
 def test_recording_an_order_returns_it_and_moves_customer_since(admin_user):
     customer = factories.customer(customer_since=datetime.date(2025, 6, 1))
-    response = api_as(admin_user).post("/api/v1/orders/", {
-        "external_id": "SHOP-77", "customer": customer.pk, "placed_at": "2025-02-03T10:00:00+02:00",
-        "total": "129.90", "channel": "store", "item_count": 3,
-    }, format="json")
+    response = api_as(admin_user).post(
+        "/api/v1/orders/",
+        {
+            "external_id": "SHOP-77",
+            "customer": customer.pk,
+            "placed_at": "2025-02-03T10:00:00+02:00",
+            "total": "129.90",
+            "channel": "store",
+            "item_count": 3,
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     assert response.json()["total"] == "129.90"
     assert response.json()["currency"] == "EUR"
@@ -24,14 +32,25 @@ def test_recording_an_order_returns_it_and_moves_customer_since(admin_user):
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"total": "-5"}, "total"), ({"total": "1.234"}, "total"), ({"currency": "USD"}, "currency"),
-     ({"placed_at": "2999-01-01T00:00:00Z"}, "placed_at"), ({"status": "lost"}, "status"),
-     ({"customer": 999999}, "customer"), ({"item_count": 0}, "item_count")],
+    [
+        ({"total": "-5"}, "total"),
+        ({"total": "1.234"}, "total"),
+        ({"currency": "USD"}, "currency"),
+        ({"placed_at": "2999-01-01T00:00:00Z"}, "placed_at"),
+        ({"status": "lost"}, "status"),
+        ({"customer": 999999}, "customer"),
+        ({"item_count": 0}, "item_count"),
+    ],
 )
 def test_bad_orders_get_a_field_error_and_nothing_is_written(admin_user, change, field):
     customer = factories.customer()
-    body = {"external_id": "SHOP-1", "customer": customer.pk,
-            "placed_at": "2025-02-03T10:00:00Z", "total": "10.00", **change}
+    body = {
+        "external_id": "SHOP-1",
+        "customer": customer.pk,
+        "placed_at": "2025-02-03T10:00:00Z",
+        "total": "10.00",
+        **change,
+    }
     response = api_as(admin_user).post("/api/v1/orders/", body, format="json")
     assert response.status_code == 400
     assert field in response.json()["fields"]
@@ -53,15 +72,19 @@ def test_orders_filter_by_customer_and_date(support_user):
     factories.order(a, placed_at=factories.at_day(datetime.date(2025, 1, 10)))
     factories.order(a, placed_at=factories.at_day(datetime.date(2025, 3, 10)))
     factories.order(b, placed_at=factories.at_day(datetime.date(2025, 3, 10)))
-    rows = api_as(support_user).get("/api/v1/orders/", {
-        "customer": a.pk, "placed_from": "2025-02-01T00:00:00Z"}).json()["results"]
+    rows = (
+        api_as(support_user)
+        .get("/api/v1/orders/", {"customer": a.pk, "placed_from": "2025-02-01T00:00:00Z"})
+        .json()["results"]
+    )
     assert len(rows) == 1 and rows[0]["customer"] == a.pk
 
 
 def test_interactions_need_content(support_user):
     customer = factories.customer()
-    response = api_as(support_user).post("/api/v1/interactions/",
-                                         {"customer": customer.pk, "subject": " "}, format="json")
+    response = api_as(support_user).post(
+        "/api/v1/interactions/", {"customer": customer.pk, "subject": " "}, format="json"
+    )
     assert response.status_code == 400
     assert "body" in response.json()["fields"]
 

@@ -24,17 +24,40 @@ def customer():
 
 
 PAGE_MATRIX = [
-    ("customer list", "get", lambda c: reverse("crm:customer-list"), allowed("support", "marketing", "admin")),
-    ("customer profile", "get", lambda c: reverse("crm:customer-detail", args=[c.pk]), allowed("support", "marketing", "admin")),
-    ("add a note", "post", lambda c: reverse("crm:interaction-add", args=[c.pk]), allowed("support", "admin")),
+    (
+        "customer list",
+        "get",
+        lambda c: reverse("crm:customer-list"),
+        allowed("support", "marketing", "admin"),
+    ),
+    (
+        "customer profile",
+        "get",
+        lambda c: reverse("crm:customer-detail", args=[c.pk]),
+        allowed("support", "marketing", "admin"),
+    ),
+    (
+        "add a note",
+        "post",
+        lambda c: reverse("crm:interaction-add", args=[c.pk]),
+        allowed("support", "admin"),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "method", "url", "matrix"), PAGE_MATRIX, ids=[m[0] for m in PAGE_MATRIX])
+@pytest.mark.parametrize(
+    ("name", "method", "url", "matrix"), PAGE_MATRIX, ids=[m[0] for m in PAGE_MATRIX]
+)
 @pytest.mark.parametrize("role", ROLES)
-def test_pages_follow_the_role_matrix(client, role_users, customer, name, method, url, matrix, role):
+def test_pages_follow_the_role_matrix(
+    client, role_users, customer, name, method, url, matrix, role
+):
     client.force_login(role_users[role])
-    data = {"kind": "note", "direction": "internal", "body": "Called back"} if method == "post" else None
+    data = (
+        {"kind": "note", "direction": "internal", "body": "Called back"}
+        if method == "post"
+        else None
+    )
     response = getattr(client, method)(url(customer), data)
     if matrix[role]:
         assert response.status_code in (200, 302)
@@ -69,37 +92,128 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, customer):
 def _api_matrix():
     now = timezone.now().isoformat()
     return [
-        ("list customers", "get", lambda c: "/api/v1/customers/", None, allowed("support", "marketing", "admin")),
-        ("create a customer", "post", lambda c: "/api/v1/customers/", lambda c: {"first_name": "Jonas", "email": "jonas@example.com"}, allowed("support", "admin")),
-        ("update a customer", "patch", lambda c: f"/api/v1/customers/{c.pk}/", lambda c: {"company": "Amber Foods"}, allowed("support", "admin")),
-        ("delete a customer", "delete", lambda c: f"/api/v1/customers/{c.pk}/", None, allowed("admin")),
-        ("list orders", "get", lambda c: "/api/v1/orders/", None, allowed("support", "marketing", "admin")),
-        ("record an order", "post", lambda c: "/api/v1/orders/", lambda c: {"external_id": "API-1", "customer": c.pk, "placed_at": now, "total": "12.30"}, allowed("admin")),
-        ("refund an order", "patch", lambda c: f"/api/v1/orders/{c.orders.get().pk}/", lambda c: {"status": "refunded"}, allowed("admin")),
-        ("list interactions", "get", lambda c: "/api/v1/interactions/", None, allowed("support", "marketing", "admin")),
-        ("add an interaction", "post", lambda c: "/api/v1/interactions/", lambda c: {"customer": c.pk, "body": "Hi"}, allowed("support", "admin")),
-        ("list tags", "get", lambda c: "/api/v1/tags/", None, allowed("support", "marketing", "admin")),
-        ("create a tag", "post", lambda c: "/api/v1/tags/", lambda c: {"name": "Gold"}, allowed("marketing", "admin")),
-        ("delete a tag", "delete", lambda c: f"/api/v1/tags/{Tag.objects.get().pk}/", None, allowed("marketing", "admin")),
+        (
+            "list customers",
+            "get",
+            lambda c: "/api/v1/customers/",
+            None,
+            allowed("support", "marketing", "admin"),
+        ),
+        (
+            "create a customer",
+            "post",
+            lambda c: "/api/v1/customers/",
+            lambda c: {"first_name": "Jonas", "email": "jonas@example.com"},
+            allowed("support", "admin"),
+        ),
+        (
+            "update a customer",
+            "patch",
+            lambda c: f"/api/v1/customers/{c.pk}/",
+            lambda c: {"company": "Amber Foods"},
+            allowed("support", "admin"),
+        ),
+        (
+            "delete a customer",
+            "delete",
+            lambda c: f"/api/v1/customers/{c.pk}/",
+            None,
+            allowed("admin"),
+        ),
+        (
+            "list orders",
+            "get",
+            lambda c: "/api/v1/orders/",
+            None,
+            allowed("support", "marketing", "admin"),
+        ),
+        (
+            "record an order",
+            "post",
+            lambda c: "/api/v1/orders/",
+            lambda c: {
+                "external_id": "API-1",
+                "customer": c.pk,
+                "placed_at": now,
+                "total": "12.30",
+            },
+            allowed("admin"),
+        ),
+        (
+            "refund an order",
+            "patch",
+            lambda c: f"/api/v1/orders/{c.orders.get().pk}/",
+            lambda c: {"status": "refunded"},
+            allowed("admin"),
+        ),
+        (
+            "list interactions",
+            "get",
+            lambda c: "/api/v1/interactions/",
+            None,
+            allowed("support", "marketing", "admin"),
+        ),
+        (
+            "add an interaction",
+            "post",
+            lambda c: "/api/v1/interactions/",
+            lambda c: {"customer": c.pk, "body": "Hi"},
+            allowed("support", "admin"),
+        ),
+        (
+            "list tags",
+            "get",
+            lambda c: "/api/v1/tags/",
+            None,
+            allowed("support", "marketing", "admin"),
+        ),
+        (
+            "create a tag",
+            "post",
+            lambda c: "/api/v1/tags/",
+            lambda c: {"name": "Gold"},
+            allowed("marketing", "admin"),
+        ),
+        (
+            "delete a tag",
+            "delete",
+            lambda c: f"/api/v1/tags/{Tag.objects.get().pk}/",
+            None,
+            allowed("marketing", "admin"),
+        ),
     ]
 
 
 API_MATRIX = _api_matrix()
 
 
-@pytest.mark.parametrize(("name", "method", "url", "body", "matrix"), API_MATRIX, ids=[m[0] for m in API_MATRIX])
+@pytest.mark.parametrize(
+    ("name", "method", "url", "body", "matrix"), API_MATRIX, ids=[m[0] for m in API_MATRIX]
+)
 @pytest.mark.parametrize("role", ROLES)
-def test_the_api_follows_the_role_matrix(role_users, customer, name, method, url, body, matrix, role):
+def test_the_api_follows_the_role_matrix(
+    role_users, customer, name, method, url, body, matrix, role
+):
     Tag.objects.create(name="Silver")
     if name == "refund an order":
         factories.order(customer)
     if name == "delete a customer":
         customer = factories.customer(first_name="Temp")
-    before = (Customer.objects.count(), Order.objects.count(), Tag.objects.count(),
-              Interaction.objects.count())
-    response = getattr(api_as(role_users[role]), method)(url(customer), body(customer) if body else None, format="json")
-    after = (Customer.objects.count(), Order.objects.count(), Tag.objects.count(),
-             Interaction.objects.count())
+    before = (
+        Customer.objects.count(),
+        Order.objects.count(),
+        Tag.objects.count(),
+        Interaction.objects.count(),
+    )
+    response = getattr(api_as(role_users[role]), method)(
+        url(customer), body(customer) if body else None, format="json"
+    )
+    after = (
+        Customer.objects.count(),
+        Order.objects.count(),
+        Tag.objects.count(),
+        Interaction.objects.count(),
+    )
     if matrix[role]:
         assert response.status_code in (200, 201, 204), response.content
     else:

@@ -88,8 +88,12 @@ def test_the_timeline_merges_orders_and_notes_newest_first_and_pages_by_cursor(s
     for hours in (1, 3, 5):
         factories.order(customer, placed_at=now - datetime.timedelta(hours=hours))
     for hours in (2, 4):
-        services.interaction_create(customer=customer, author=support_user, body=f"n{hours}",
-                                    occurred_at=now - datetime.timedelta(hours=hours))
+        services.interaction_create(
+            customer=customer,
+            author=support_user,
+            body=f"n{hours}",
+            occurred_at=now - datetime.timedelta(hours=hours),
+        )
     entries, cursor = selectors.customer_timeline(customer=customer, limit=3)
     assert [e.kind for e in entries] == ["order", "interaction", "order"]
     older, end = selectors.customer_timeline(customer=customer, before=cursor, limit=3)

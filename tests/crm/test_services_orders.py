@@ -33,8 +33,11 @@ def test_customer_since_uses_the_business_day_not_the_utc_day():
 
 def test_a_later_or_cancelled_order_leaves_customer_since_alone():
     customer = factories.customer(customer_since=datetime.date(2025, 6, 1))
-    factories.order(customer, placed_at=factories.at_day(datetime.date(2025, 1, 1)),
-                    status=Order.Status.CANCELLED)
+    factories.order(
+        customer,
+        placed_at=factories.at_day(datetime.date(2025, 1, 1)),
+        status=Order.Status.CANCELLED,
+    )
     factories.order(customer, placed_at=factories.at_day(datetime.date(2025, 7, 1)))
     customer.refresh_from_db()
     assert customer.customer_since == datetime.date(2025, 6, 1)
@@ -80,8 +83,9 @@ def test_a_duplicate_external_id_is_refused_and_customer_since_is_untouched():
     customer = factories.customer(customer_since=datetime.date(2025, 6, 1))
     factories.order(customer, external_id="SHOP-1")
     with pytest.raises(ValidationError) as excinfo:
-        factories.order(customer, external_id="SHOP-1",
-                        placed_at=factories.at_day(datetime.date(2020, 1, 1)))
+        factories.order(
+            customer, external_id="SHOP-1", placed_at=factories.at_day(datetime.date(2020, 1, 1))
+        )
     assert "external_id" in excinfo.value.message_dict
     customer.refresh_from_db()
     assert customer.customer_since == datetime.date(2025, 6, 1)

@@ -10,25 +10,31 @@ pytestmark = pytest.mark.django_db
 
 
 def test_staff_log_in_and_land_on_the_customer_list(client, support_user):
-    response = client.post(reverse("login"), {"username": "sam.support", "password": PASSWORD},
-                           REMOTE_ADDR="10.0.0.1")
+    response = client.post(
+        reverse("login"), {"username": "sam.support", "password": PASSWORD}, REMOTE_ADDR="10.0.0.1"
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("crm:customer-list")
 
 
 def test_a_wrong_password_shows_an_inline_error(client, support_user):
-    response = client.post(reverse("login"), {"username": "sam.support", "password": "nope"},
-                           REMOTE_ADDR="10.0.0.1")
+    response = client.post(
+        reverse("login"), {"username": "sam.support", "password": "nope"}, REMOTE_ADDR="10.0.0.1"
+    )
     assert response.status_code == 200
     assert 'data-testid="login-error"' in response.content.decode()
 
 
 def test_repeated_failures_lock_the_account_even_for_the_right_password(client, support_user):
     for _ in range(5):
-        client.post(reverse("login"), {"username": "sam.support", "password": "guess"},
-                    REMOTE_ADDR="10.0.0.9")
-    response = client.post(reverse("login"), {"username": "sam.support", "password": PASSWORD},
-                           REMOTE_ADDR="10.0.0.9")
+        client.post(
+            reverse("login"),
+            {"username": "sam.support", "password": "guess"},
+            REMOTE_ADDR="10.0.0.9",
+        )
+    response = client.post(
+        reverse("login"), {"username": "sam.support", "password": PASSWORD}, REMOTE_ADDR="10.0.0.9"
+    )
     assert response.status_code == 429
     assert "Too many failed login attempts" in response.content.decode()
     assert "_auth_user_id" not in client.session
@@ -36,10 +42,16 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(client, 
 
 def test_the_api_token_endpoint_is_locked_out_too(client, support_user):
     for _ in range(5):
-        client.post("/api/v1/auth/token/", {"username": "sam.support", "password": "guess"},
-                    REMOTE_ADDR="10.0.0.8")
-    response = client.post("/api/v1/auth/token/", {"username": "sam.support", "password": PASSWORD},
-                           REMOTE_ADDR="10.0.0.8")
+        client.post(
+            "/api/v1/auth/token/",
+            {"username": "sam.support", "password": "guess"},
+            REMOTE_ADDR="10.0.0.8",
+        )
+    response = client.post(
+        "/api/v1/auth/token/",
+        {"username": "sam.support", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.8",
+    )
     assert response.status_code == 429
     assert response.json()["code"] == "locked_out"
 

@@ -31,8 +31,11 @@ def test_the_list_shows_customers_with_their_totals_and_paginates(logged_in):
 def test_search_by_name_email_and_phone_fragment(logged_in):
     factories.customer(first_name="Kristīne", last_name="Kļaviņa", phone="+37126000111")
     factories.customer(first_name="Tomas", last_name="Jankauskas", email="tomas@shop.lt")
-    for query, expected, absent in [("kļav", "Kristīne", "Tomas"), ("shop.lt", "Tomas", "Kristīne"),
-                                    ("26000", "Kristīne", "Tomas")]:
+    for query, expected, absent in [
+        ("kļav", "Kristīne", "Tomas"),
+        ("shop.lt", "Tomas", "Kristīne"),
+        ("26000", "Kristīne", "Tomas"),
+    ]:
         html = logged_in.get(reverse("crm:customer-list"), {"q": query}).content.decode()
         assert expected in html and absent not in html, query
 
@@ -51,7 +54,9 @@ def test_an_empty_result_says_so(logged_in):
 
 
 def test_a_bad_filter_value_shows_an_error_not_a_500(logged_in):
-    response = logged_in.get(reverse("crm:customer-list"), {"since_from": "31.02.2025", "page": "x"})
+    response = logged_in.get(
+        reverse("crm:customer-list"), {"since_from": "31.02.2025", "page": "x"}
+    )
     assert response.status_code == 200
     assert 'data-testid="filter-errors"' in response.content.decode()
 
@@ -73,14 +78,20 @@ def test_the_list_query_count_stays_the_same_as_data_grows(logged_in, django_ass
 
 
 def test_the_profile_shows_contact_summary_and_timeline(logged_in, support_user):
-    customer = factories.customer(first_name="Agnieszka", last_name="Nowak", country="PL",
-                                  phone="600 123 456", customer_since=datetime.date(2024, 5, 1))
+    customer = factories.customer(
+        first_name="Agnieszka",
+        last_name="Nowak",
+        country="PL",
+        phone="600 123 456",
+        customer_since=datetime.date(2024, 5, 1),
+    )
     factories.order(customer, total="100.00", external_id="PL-1", days_ago=3)
     factories.order(customer, total="50.00", external_id="PL-2", days_ago=1)
     refunded = factories.order(customer, total="70.00", external_id="PL-3", days_ago=2)
     services.order_status_set(order=refunded, status="refunded")
-    services.interaction_create(customer=customer, author=support_user, subject="Size exchange",
-                                body="Sent a larger size.")
+    services.interaction_create(
+        customer=customer, author=support_user, subject="Size exchange", body="Sent a larger size."
+    )
     html = logged_in.get(reverse("crm:customer-detail", args=[customer.pk])).content.decode()
     assert "Agnieszka Nowak" in html
     assert "+48 600 123 456" in html
@@ -95,8 +106,9 @@ def test_the_profile_shows_contact_summary_and_timeline(logged_in, support_user)
 PROFILE_QUERIES = 10
 
 
-def test_the_profile_query_count_does_not_grow_with_history(logged_in, support_user,
-                                                            django_assert_num_queries):
+def test_the_profile_query_count_does_not_grow_with_history(
+    logged_in, support_user, django_assert_num_queries
+):
     customer = factories.customer()
     factories.order(customer)
     with django_assert_num_queries(PROFILE_QUERIES):
@@ -111,9 +123,11 @@ def test_the_profile_query_count_does_not_grow_with_history(logged_in, support_u
 
 def test_adding_a_note_puts_it_on_the_timeline(logged_in, support_user):
     customer = factories.customer()
-    response = logged_in.post(reverse("crm:interaction-add", args=[customer.pk]),
-                              {"kind": "call", "direction": "inbound", "subject": "Late parcel",
-                               "body": "Courier delay"}, HTTP_HX_REQUEST="true")
+    response = logged_in.post(
+        reverse("crm:interaction-add", args=[customer.pk]),
+        {"kind": "call", "direction": "inbound", "subject": "Late parcel", "body": "Courier delay"},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200
     assert "Late parcel" in response.content.decode()
     note = Interaction.objects.get()
@@ -122,8 +136,10 @@ def test_adding_a_note_puts_it_on_the_timeline(logged_in, support_user):
 
 def test_an_empty_note_shows_an_error_and_saves_nothing(logged_in):
     customer = factories.customer()
-    response = logged_in.post(reverse("crm:interaction-add", args=[customer.pk]),
-                              {"kind": "note", "direction": "internal", "body": "  "})
+    response = logged_in.post(
+        reverse("crm:interaction-add", args=[customer.pk]),
+        {"kind": "note", "direction": "internal", "body": "  "},
+    )
     assert response.status_code == 400
     assert "Write something: a subject or a text." in response.content.decode()
     assert not Interaction.objects.exists()

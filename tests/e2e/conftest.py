@@ -8,14 +8,22 @@ from django.conf import settings
 from tests.conftest import require
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
 def browser():
-    require(Path(CHROMIUM).exists() or bool(shutil.which("chromium")),
-            "Debian's chromium is not installed (apt-get install chromium)")
+    require(
+        Path(CHROMIUM).exists() or bool(shutil.which("chromium")),
+        "Debian's chromium is not installed (apt-get install chromium)",
+    )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -46,8 +54,14 @@ def page_for(browser, live_server):
         context = browser.new_context(viewport={"width": width, "height": height})
         page = context.new_page()
         page.outside_requests = []
-        page.on("request", lambda r: None if r.url.startswith(live_server.url)
-                or r.url.startswith("data:") else page.outside_requests.append(r.url))
+        page.on(
+            "request",
+            lambda r: (
+                None
+                if r.url.startswith(live_server.url) or r.url.startswith("data:")
+                else page.outside_requests.append(r.url)
+            ),
+        )
         pages.append((context, page))
         return page
 

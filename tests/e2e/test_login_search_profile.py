@@ -15,14 +15,26 @@ def customers(support_user):
     from crm import services
 
     vip = services.tag_create(name="VIP", color="warning")
-    anna = factories.customer(first_name="Anna", last_name="Bērziņa", email="anna@example.com",
-                              phone="+37129123456", country="LV", language="lv",
-                              customer_since=datetime.date(2024, 2, 1), tags=[vip],
-                              email_consent=True)
+    anna = factories.customer(
+        first_name="Anna",
+        last_name="Bērziņa",
+        email="anna@example.com",
+        phone="+37129123456",
+        country="LV",
+        language="lv",
+        customer_since=datetime.date(2024, 2, 1),
+        tags=[vip],
+        email_consent=True,
+    )
     for days, total in [(200, "45.00"), (90, "60.50"), (3, "120.00")]:
         factories.order(anna, days_ago=days, total=total)
-    services.interaction_create(customer=anna, author=support_user, kind="call",
-                                subject="Delivery question", body="Asked about Saturday delivery.")
+    services.interaction_create(
+        customer=anna,
+        author=support_user,
+        kind="call",
+        subject="Delivery question",
+        body="Asked about Saturday delivery.",
+    )
     for n in range(12):
         factories.customer(first_name=f"Jonas{n}", last_name="Petrauskas", country="LT")
     return anna
@@ -37,9 +49,12 @@ def _login(page, base_url):
     page.wait_for_url(f"{base_url}/customers/")
 
 
-@pytest.mark.parametrize(("device", "width", "height"), [("desktop", 1366, 900), ("phone", 390, 844)])
-def test_support_finds_a_customer_and_adds_a_note(page_for, live_server, customers, artifacts,
-                                                  device, width, height):
+@pytest.mark.parametrize(
+    ("device", "width", "height"), [("desktop", 1366, 900), ("phone", 390, 844)]
+)
+def test_support_finds_a_customer_and_adds_a_note(
+    page_for, live_server, customers, artifacts, device, width, height
+):
     page = page_for(width, height)
     page.goto(f"{live_server.url}/accounts/login/")
     page.screenshot(path=artifacts / f"{device}-login.png", full_page=True)
@@ -49,8 +64,7 @@ def test_support_finds_a_customer_and_adds_a_note(page_for, live_server, custome
     page.screenshot(path=artifacts / f"{device}-customer-list.png", full_page=True)
 
     page.fill("[data-testid=search]", "bērz")
-    page.wait_for_function(
-        "document.querySelectorAll('[data-testid=customer-name]').length === 1")
+    page.wait_for_function("document.querySelectorAll('[data-testid=customer-name]').length === 1")
     assert page.locator("[data-testid=customer-name]").inner_text() == "Anna Bērziņa"
     assert "q=b%C4%93rz" in page.url  # the search is in the address, shareable
     page.screenshot(path=artifacts / f"{device}-search.png", full_page=True)
@@ -68,7 +82,8 @@ def test_support_finds_a_customer_and_adds_a_note(page_for, live_server, custome
     page.fill("#id_body", "Told her about the birthday discount.")
     page.click("text=Add to timeline")
     page.wait_for_function(
-        "document.querySelector('[data-testid=timeline]').innerText.includes('Birthday offer')")
+        "document.querySelector('[data-testid=timeline]').innerText.includes('Birthday offer')"
+    )
     first = page.locator("[data-testid=timeline-interaction]").first.inner_text()
     assert "Birthday offer" in first and "sam.support" in first
     assert page.input_value("#id_subject") == ""  # the form is ready for the next note

@@ -17,15 +17,29 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--customers", type=int, default=2000,
-                            help="How many customers to create (default 2000).")
-        parser.add_argument("--seed", type=int, default=42,
-                            help="Random seed; the same seed gives the same data (default 42).")
-        parser.add_argument("--if-empty", action="store_true",
-                            help="Only load data when there is no customer yet; otherwise just "
-                                 "make sure the demo users exist.")
-        parser.add_argument("--allow-production", action="store_true",
-                            help="Allow demo users and data when DEBUG is false.")
+        parser.add_argument(
+            "--customers",
+            type=int,
+            default=2000,
+            help="How many customers to create (default 2000).",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=42,
+            help="Random seed; the same seed gives the same data (default 42).",
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Only load data when there is no customer yet; otherwise just "
+            "make sure the demo users exist.",
+        )
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Allow demo users and data when DEBUG is false.",
+        )
 
     def handle(self, *args, customers, seed, if_empty, allow_production, **options):
         if not settings.DEBUG and not allow_production:
@@ -46,10 +60,13 @@ class Command(BaseCommand):
         else:
             started = time.monotonic()
             counts = demo_data_create(customers=customers, seed=seed)
-            self.stdout.write(self.style.SUCCESS(
-                "Loaded {customers} customers, {orders} orders and {interactions} interactions"
-                .format(**counts) + f" in {time.monotonic() - started:.1f} s (seed {seed})."
-            ))
+            elapsed = time.monotonic() - started
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Loaded {counts['customers']} customers, {counts['orders']} orders and "
+                    f"{counts['interactions']} interactions in {elapsed:.1f} s (seed {seed})."
+                )
+            )
         logins = demo_users_ensure()
         self.stdout.write("\nDemo logins (username / password, role):")
         for login in logins:
