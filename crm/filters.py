@@ -69,7 +69,16 @@ class CustomerFilter(django_filters.FilterSet):
             ("revenue", "revenue"),
             ("created_at", "created"),
         ),
+        field_labels={
+            "last_name": _("Name"),
+            "customer_since": _("Customer since"),
+            "last_order_at": _("Last order"),
+            "order_count": _("Orders"),
+            "revenue": _("Revenue"),
+            "created_at": _("Created"),
+        },
         label=_("Sort by"),
+        empty_label=_("Name (default)"),
     )
 
     class Meta:

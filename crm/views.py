@@ -45,7 +45,10 @@ def _get_customer(request, pk: int) -> Customer:
 
 
 def _timeline_context(customer: Customer, before_param: str | None) -> dict:
-    before = parse_datetime(before_param) if before_param else None
+    try:
+        before = parse_datetime(before_param) if before_param else None
+    except ValueError:  # well-formed but impossible, e.g. month 13
+        before = None
     if before is not None and before.tzinfo is None:
         before = None
     entries, next_before = selectors.customer_timeline(customer=customer, before=before)

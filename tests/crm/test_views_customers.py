@@ -147,3 +147,20 @@ def test_an_empty_note_shows_an_error_and_saves_nothing(logged_in):
 
 def test_an_unknown_customer_is_a_404(logged_in):
     assert logged_in.get(reverse("crm:customer-detail", args=[999999])).status_code == 404
+
+
+def test_an_impossible_timeline_cursor_is_ignored_not_a_500(logged_in):
+    customer = factories.customer()
+    factories.order(customer)
+    response = logged_in.get(
+        reverse("crm:customer-detail", args=[customer.pk]), {"before": "2025-13-45T99:00:00+02:00"}
+    )
+    assert response.status_code == 200
+    assert 'data-testid="timeline-order"' in response.content.decode()
+
+
+def test_the_chosen_language_is_kept_for_the_session(logged_in):
+    logged_in.post("/i18n/setlang/", {"language": "lv", "next": "/customers/"})
+    html = logged_in.get(reverse("crm:customer-list")).content.decode()
+    assert '<html lang="lv">' in html
+    assert '<option value="lv" selected>Latviešu</option>' in html
