@@ -1,7 +1,8 @@
 """Liveness and readiness endpoints for the orchestrator (docker compose health checks).
 
 /healthz answers as long as the process serves requests; /readyz also checks
-that the database answers and the Celery broker accepts a connection.
+that the database answers and the Celery broker accepts a connection. Both are
+served by HealthCheckMiddleware, first in MIDDLEWARE.
 """
 
 from datetime import datetime
@@ -63,3 +64,22 @@ def readyz(request):
         "worker_heartbeat_age_seconds": _heartbeat_age_seconds(),
     }
     return JsonResponse(body, status=200 if ready else 503)
+
+
+class HealthCheckMiddleware:
+    """Answer /healthz and /readyz before host validation and the HTTPS redirect.
+
+    Orchestrators probe the container by its IP over plain HTTP, a host name that
+    ALLOWED_HOSTS rightly refuses; the probes reveal nothing but up or down.
+    """
+
+    ROUTES = {"/healthz": healthz, "/readyz": readyz}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        view = self.ROUTES.get(request.path_info)
+        if view is not None:
+            return view(request)
+        return self.get_response(request)

@@ -4,13 +4,10 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from config import health
 from config.api_auth import ObtainTokenView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="crm:customer-list", permanent=False)),
-    path("healthz", health.healthz, name="healthz"),
-    path("readyz", health.readyz, name="readyz"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -29,3 +29,15 @@ def test_readyz_reports_an_unreachable_broker_as_unavailable(client):
     assert body["status"] == "unavailable"
     assert body["checks"]["database"] == "ok"
     assert body["checks"]["broker"] != "ok"
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_probes_by_ip_over_plain_http_are_answered_in_production(client, settings, path):
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["crm.example.com"]
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get(path, HTTP_HOST="172.18.0.5:8000")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    # Every other page still refuses an unknown host.
+    assert client.get("/accounts/login/", HTTP_HOST="172.18.0.5:8000").status_code == 400
