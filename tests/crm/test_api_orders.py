@@ -95,3 +95,24 @@ def test_tags_refuse_a_duplicate_name_with_a_field_error(marketing_user):
     response = client.post("/api/v1/tags/", {"name": "vip"}, format="json")
     assert response.status_code == 400
     assert "name" in response.json()["fields"]
+
+
+# user permissions, group permissions, count, page
+API_LIST_QUERIES = 4
+
+
+@pytest.mark.parametrize("url", ["/api/v1/orders/", "/api/v1/interactions/", "/api/v1/tags/"])
+def test_api_lists_keep_their_query_count_as_data_grows(
+    support_user, django_assert_num_queries, url
+):
+    from crm import services
+
+    client = api_as(support_user)
+    for n in range(15):
+        customer = factories.customer()
+        factories.order(customer)
+        services.interaction_create(customer=customer, author=support_user, body=f"n{n}")
+        services.tag_create(name=f"tag{n}")
+    with django_assert_num_queries(API_LIST_QUERIES):
+        response = client.get(url)
+    assert response.json()["count"] == 15
