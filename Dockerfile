@@ -23,7 +23,8 @@ COPY manage.py ./
 COPY templates ./templates
 COPY static ./static
 # collectstatic needs settings to load; these values exist only for this build step.
-RUN DEBUG=false ALLOWED_HOSTS=build SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret-000 \
+RUN DEBUG=false ALLOWED_HOSTS=build EMAIL_URL=consolemail:// \
+    SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret-000 \
     python manage.py collectstatic --noinput \
     && mkdir -p /app/var && chown -R retain:retain /app/var
 

@@ -5,6 +5,7 @@ that the database answers and the Celery broker accepts a connection. Both are
 served by HealthCheckMiddleware, first in MIDDLEWARE.
 """
 
+import logging
 from datetime import datetime
 
 from django.core.cache import cache
@@ -15,6 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from config.celery import HEARTBEAT_CACHE_KEY, app
+
+logger = logging.getLogger(__name__)
 
 
 @require_GET
@@ -28,8 +31,9 @@ def _check_database() -> str | None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception as exc:  # any driver error means "not ready"
-        return f"{type(exc).__name__}: {exc}"
+    except Exception:  # any driver error means "not ready"
+        logger.exception("readiness: the database does not answer")
+        return "error"
     return None
 
 
@@ -37,8 +41,9 @@ def _check_broker() -> str | None:
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-    except Exception as exc:
-        return f"{type(exc).__name__}: {exc}"
+    except Exception:
+        logger.exception("readiness: the broker does not answer")
+        return "error"
     return None
 
 
@@ -70,7 +75,8 @@ class HealthCheckMiddleware:
     """Answer /healthz and /readyz before host validation and the HTTPS redirect.
 
     Orchestrators probe the container by its IP over plain HTTP, a host name that
-    ALLOWED_HOSTS rightly refuses; the probes reveal nothing but up or down.
+    ALLOWED_HOSTS rightly refuses. The answers say only "ok" or "error" per check;
+    the reason goes to the log.
     """
 
     ROUTES = {"/healthz": healthz, "/readyz": readyz}

@@ -180,7 +180,6 @@ else:
     }
     CELERY_RESULT_BACKEND = f"file://{_results_dir}"
 
-CELERY_TIMEZONE = "UTC"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -220,7 +219,10 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0)
+# Reverse proxies in front of the app; each appends the address it saw to
+# X-Forwarded-For, so the client is the PROXY_COUNT-th entry from the right.
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
@@ -228,7 +230,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if PROXY_COUNT:
+        # Only a proxy we were told about may vouch that the client spoke HTTPS.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -238,8 +242,11 @@ if not DEBUG:
 
 # --- Email --------------------------------------------------------------------------------
 
+# Production must say where mail goes: printing password-reset links to the log
+# would hand accounts to anyone who reads it.
+_email_url = env_str("EMAIL_URL", None if not DEBUG else "consolemail://", required=not DEBUG)
 try:
-    vars().update(environ.Env.email_url_config(env_str("EMAIL_URL", "consolemail://")))
+    vars().update(environ.Env.email_url_config(_email_url))
 except (ValueError, KeyError) as exc:
     raise ImproperlyConfigured(
         f"EMAIL_URL is not an email URL (smtp://user:pass@host:587): {exc}"
@@ -264,6 +271,7 @@ USE_TZ = True
 # The business time zone: dates are stored in UTC and shown, and business days
 # counted (METRICS.md), in this zone.
 TIME_ZONE = env_time_zone("TIME_ZONE", "Europe/Riga")
+CELERY_TIMEZONE = TIME_ZONE  # crontab schedules run on business days
 CURRENCY = env_currency("CURRENCY", "EUR")
 # METRICS.md "Activity window W": None means the contractual model.
 ACTIVITY_WINDOW_DAYS = env_int("ACTIVITY_WINDOW_DAYS", 90, minimum=1, allow_none=True)
@@ -319,6 +327,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Customers, orders, interactions and tags of the Retain retention CRM.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

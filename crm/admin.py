@@ -26,8 +26,15 @@ class OrderAdmin(admin.ModelAdmin):
     raw_id_fields = ["customer"]
     list_select_related = ["customer"]
 
+    # Orders are recorded, refunded and cancelled only through crm.services, which keep
+    # customer_since true and send the order events loyalty and analytics rely on.
+    def has_add_permission(self, request):
+        return False
+
     def has_change_permission(self, request, obj=None):
-        # Orders change only through crm.services.order_status_set (signals, ledger).
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -176,7 +176,7 @@ def _at(day: datetime.date, rng: random.Random) -> datetime.datetime:
     moment = datetime.datetime.combine(day, datetime.time(8)) + datetime.timedelta(
         minutes=rng.randrange(14 * 60)
     )
-    return min(timezone.make_aware(moment), timezone.now())
+    return min(timezone.make_aware(moment, timezone.get_default_timezone()), timezone.now())
 
 
 def _phone(rng: random.Random, country: str) -> str:
@@ -188,10 +188,15 @@ def _phone(rng: random.Random, country: str) -> str:
             return number
 
 
-def demo_users_ensure() -> list[DemoLogin]:
-    """Create the demo staff users (one per role) if missing; return their logins."""
+def demo_users_ensure() -> tuple[list[DemoLogin], list[str]]:
+    """Create the demo staff users (one per role) if missing.
+
+    Returns the logins that work and the usernames left alone: an existing
+    account with another password is never given a demo role or password.
+    """
     roles_sync()
     User = get_user_model()
+    working, skipped = [], []
     for login in DEMO_LOGINS:
         user, created = User.objects.get_or_create(
             username=login.username,
@@ -200,8 +205,12 @@ def demo_users_ensure() -> list[DemoLogin]:
         if created:
             user.set_password(login.password)
             user.save(update_fields=["password"])
+        elif not user.check_password(login.password):
+            skipped.append(login.username)
+            continue
         user.groups.add(Group.objects.get(name=login.role))
-    return DEMO_LOGINS
+        working.append(login)
+    return working, skipped
 
 
 def _order_days(rng: random.Random, persona: str, start: datetime.date, today: datetime.date):
@@ -233,9 +242,13 @@ def demo_data_create(*, customers: int, seed: int, today: datetime.date | None =
     Deterministic for a given seed and `today`. Meant for an empty database.
     """
     rng = random.Random(seed)
-    today = today or timezone.localdate()
-    users = demo_users_ensure()
-    owners = list(get_user_model().objects.filter(username__in=[u.username for u in users]))
+    today = today or timezone.localdate(timezone=timezone.get_default_timezone())
+    users, _skipped = demo_users_ensure()
+    owners = list(
+        get_user_model()
+        .objects.filter(username__in=[u.username for u in users])
+        .order_by("username")
+    ) or [None]
     tags = {
         name: Tag.objects.get_or_create(name=name, defaults={"color": color})[0]
         for name, color in TAGS

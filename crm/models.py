@@ -104,14 +104,19 @@ class Customer(models.Model):
             models.CheckConstraint(
                 condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("customer_since")),
                 name="crm_customer_closed_after_since",
+                violation_error_message=_(
+                    "The closing date cannot be before the customer since date."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(email_consent=False) | Q(email_consent_at__isnull=False),
                 name="crm_customer_email_consent_has_time",
+                violation_error_message=_("Email consent needs the time it was given."),
             ),
             models.CheckConstraint(
                 condition=Q(sms_consent=False) | Q(sms_consent_at__isnull=False),
                 name="crm_customer_sms_consent_has_time",
+                violation_error_message=_("SMS consent needs the time it was given."),
             ),
             models.CheckConstraint(
                 condition=~Q(external_id=""), name="crm_customer_external_id_not_blank"

@@ -25,7 +25,9 @@ def customer_visible(*, user) -> QuerySet[Customer]:
 
 def _day_start(day: datetime.date) -> datetime.datetime:
     """The aware start of a business day (setting TIME_ZONE)."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    return timezone.make_aware(
+        datetime.datetime.combine(day, datetime.time.min), timezone.get_default_timezone()
+    )
 
 
 def customer_status_q(status: str, *, day: datetime.date | None = None) -> Q:
@@ -36,15 +38,16 @@ def customer_status_q(status: str, *, day: datetime.date | None = None) -> Q:
     or `customer_since` lies in the last W days. Lapsed: acquired, not closed,
     not active. Closed: closed and not reopened by a later order.
     """
-    day = day or timezone.localdate()
+    business_zone = timezone.get_default_timezone()
+    day = day or timezone.localdate(timezone=business_zone)
     next_day = _day_start(day + datetime.timedelta(days=1))
     completed = Order.objects.filter(
         customer=OuterRef("pk"), status=Order.Status.COMPLETED, placed_at__lt=next_day
     )
     reopened = Exists(
-        completed.annotate(
-            day=TruncDate("placed_at", tzinfo=timezone.get_current_timezone())
-        ).filter(day__gt=OuterRef("closed_on"))
+        completed.annotate(day=TruncDate("placed_at", tzinfo=business_zone)).filter(
+            day__gt=OuterRef("closed_on")
+        )
     )
     acquired = Q(customer_since__lte=day)
     closed = Q(closed_on__isnull=False, closed_on__lte=day) & ~reopened
@@ -61,6 +64,8 @@ def customer_status_q(status: str, *, day: datetime.date | None = None) -> Q:
     if status == "closed":
         return acquired & closed
     if status == "lapsed":
+        if window is None:
+            return Q(pk__in=[])  # contractual model: open customers are always active
         return acquired & ~closed & ~recent
     raise ValueError(f"unknown status {status!r}")
 
@@ -150,28 +155,43 @@ class TimelineEntry:
 
 
 def customer_timeline(
-    *, customer: Customer, before: datetime.datetime | None = None, limit: int = 30
+    *,
+    customer: Customer,
+    until: datetime.datetime | None = None,
+    limit: int = 30,
+    orders: bool = True,
+    interactions: bool = True,
 ) -> tuple[list[TimelineEntry], datetime.datetime | None]:
-    """The newest `limit` orders and interactions of a customer, newest first.
+    """A customer's orders and interactions at or before `until`, newest first.
 
-    Returns the entries and the cursor for the next (older) page, or None when
-    nothing older exists. Two queries, whatever the history's length.
+    Returns about `limit` entries and the cursor (`until` of the next, older
+    page), or None when nothing older exists. Entries sharing one instant are
+    never split across pages. Two queries, whatever the history's length;
+    `orders`/`interactions` leave out what the viewer may not see.
     """
-    orders = Order.objects.filter(customer=customer)
-    interactions = Interaction.objects.filter(customer=customer).select_related("author")
-    if before is not None:
-        orders = orders.filter(placed_at__lt=before)
-        interactions = interactions.filter(occurred_at__lt=before)
-    entries = [TimelineEntry("order", o.placed_at, o) for o in orders[: limit + 1]]
-    entries += [TimelineEntry("interaction", i.occurred_at, i) for i in interactions[: limit + 1]]
+    order_rows = Order.objects.filter(customer=customer) if orders else Order.objects.none()
+    note_rows = Interaction.objects.filter(customer=customer).select_related("author")
+    if not interactions:
+        note_rows = note_rows.none()
+    if until is not None:
+        order_rows = order_rows.filter(placed_at__lte=until)
+        note_rows = note_rows.filter(occurred_at__lte=until)
+    entries = [TimelineEntry("order", o.placed_at, o) for o in order_rows[: limit + 1]]
+    entries += [TimelineEntry("interaction", i.occurred_at, i) for i in note_rows[: limit + 1]]
     entries.sort(key=lambda entry: entry.at, reverse=True)
     if len(entries) <= limit:
         return entries, None
-    page = entries[:limit]
-    # Entries sharing the cut-off instant would be skipped by a strict "<" cursor.
-    while len(page) > 1 and page[-1].at == entries[limit].at:
-        page.pop()
-    return page, page[-1].at
+    boundary = entries[limit].at
+    page = [entry for entry in entries[:limit] if entry.at > boundary]
+    if page:
+        return page, boundary  # the next page starts with the entries at `boundary`
+    # More than `limit` entries at one instant (a bulk import): show all of them.
+    page = [TimelineEntry("order", o.placed_at, o) for o in order_rows.filter(placed_at=boundary)]
+    page += [
+        TimelineEntry("interaction", i.occurred_at, i)
+        for i in note_rows.filter(occurred_at=boundary)
+    ]
+    return page, boundary - datetime.timedelta(microseconds=1)
 
 
 def tag_list() -> QuerySet[Tag]:

@@ -80,6 +80,10 @@ def _apply_consent(customer: Customer, data: dict, now: datetime.datetime) -> No
 
 
 def _save_customer(customer: Customer, *, update_fields: list[str] | None = None) -> None:
+    if customer.closed_on and customer.customer_since and customer.closed_on < customer.customer_since:
+        raise ValidationError(
+            {"closed_on": _("The closing date cannot be before the customer since date.")}
+        )
     # The case-insensitive unique constraint reports no field; say which one.
     if (
         customer.email
@@ -95,6 +99,29 @@ def _save_customer(customer: Customer, *, update_fields: list[str] | None = None
         raise ValidationError(
             {"email": _("A customer with this email or external id already exists.")}
         ) from exc
+
+
+def _check_since_not_after_first_order(customer: Customer) -> None:
+    """METRICS.md: a customer is acquired no later than the first completed order day."""
+    first = (
+        Order.objects.filter(customer=customer, status=Order.Status.COMPLETED)
+        .order_by("placed_at")
+        .values_list("placed_at", flat=True)
+        .first()
+    )
+    if first is not None and customer.customer_since > _business_day(first):
+        raise ValidationError(
+            {
+                "customer_since": _(
+                    "The first order was placed on %(day)s; the customer cannot be acquired later."
+                )
+                % {"day": _business_day(first).isoformat()}
+            }
+        )
+
+
+def _business_day(moment: datetime.datetime) -> datetime.date:
+    return timezone.localdate(moment, timezone.get_default_timezone())
 
 
 @transaction.atomic
@@ -117,7 +144,7 @@ def customer_create(*, data: dict[str, Any], tags: Iterable[Tag] = ()) -> Custom
     customer.external_id = (customer.external_id or "").strip() or None
     customer.phone = _normalise_phone(data.get("phone"), data.get("country") or "")
     if customer.customer_since is None:
-        customer.customer_since = timezone.localdate(now)
+        customer.customer_since = _business_day(now)
     _apply_consent(customer, {"email_consent": False, "sms_consent": False, **data}, now)
     _save_customer(customer)
     if tags:
@@ -152,6 +179,8 @@ def customer_update(
             value = (value or "").strip()
         setattr(customer, field, value)
         changed.append(field)
+    if "customer_since" in data:
+        _check_since_not_after_first_order(customer)
     if any(f in data for f in ("email_consent", "sms_consent")):
         _apply_consent(customer, data, timezone.now())
         changed += ["email_consent", "email_consent_at", "sms_consent", "sms_consent_at"]
@@ -181,6 +210,8 @@ def customer_delete(*, customer: Customer) -> None:
     Orders are revenue history that metrics depend on, so they are never
     deleted as a side effect.
     """
+    # The lock makes a concurrent order_record (which locks the same row) wait or win.
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if Order.objects.filter(customer=customer).exists():
         raise ApplicationError(
             "customer_has_orders",
@@ -221,7 +252,10 @@ def order_record(
                 % {"currency": settings.CURRENCY}
             }
         )
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    try:
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    except Customer.DoesNotExist:
+        raise ValidationError({"customer": _("This customer no longer exists.")}) from None
     order = Order(
         customer=customer,
         external_id=(external_id or "").strip(),
@@ -242,7 +276,7 @@ def order_record(
         ) from exc
 
     if order.status == Order.Status.COMPLETED:
-        day = timezone.localdate(placed_at)
+        day = _business_day(placed_at)
         if day < customer.customer_since:
             customer.customer_since = day
             customer.save(update_fields=["customer_since", "updated_at"])

@@ -1,5 +1,7 @@
 """Staff pages for customers: the list with search and filters, and the profile."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -44,15 +46,26 @@ def _get_customer(request, pk: int) -> Customer:
         raise Http404(_("No such customer.")) from None
 
 
-def _timeline_context(customer: Customer, before_param: str | None) -> dict:
+def _parse_cursor(value: str | None) -> datetime.datetime | None:
+    """The timeline cursor from the address; anything unusable shows the newest page."""
     try:
-        before = parse_datetime(before_param) if before_param else None
-    except ValueError:  # well-formed but impossible, e.g. month 13
-        before = None
-    if before is not None and before.tzinfo is None:
-        before = None
-    entries, next_before = selectors.customer_timeline(customer=customer, before=before)
-    return {"entries": entries, "next_before": next_before, "customer": customer}
+        moment = parse_datetime(value) if value else None
+        if moment is None or moment.tzinfo is None:
+            return None
+        moment.astimezone(datetime.UTC)  # years 1 and 9999 overflow in the database
+    except (ValueError, OverflowError):
+        return None
+    return moment
+
+
+def _timeline_context(request, customer: Customer) -> dict:
+    entries, next_until = selectors.customer_timeline(
+        customer=customer,
+        until=_parse_cursor(request.GET.get("until")),
+        orders=request.user.has_perm("crm.view_order"),
+        interactions=request.user.has_perm("crm.view_interaction"),
+    )
+    return {"entries": entries, "next_until": next_until, "customer": customer}
 
 
 @require_GET
@@ -60,15 +73,21 @@ def _timeline_context(customer: Customer, before_param: str | None) -> dict:
 @permission_required("crm.view_customer", raise_exception=True)
 def customer_detail(request, pk: int):
     customer = _get_customer(request, pk)
-    context = _timeline_context(customer, request.GET.get("before"))
-    if request.htmx and request.GET.get("before"):
+    context = _timeline_context(request, customer)
+    if request.htmx and request.GET.get("until"):
         return render(request, "crm/_timeline_entries.html", context)
     context.update(
-        summary=selectors.customer_order_summary(customer=customer),
+        summary=_summary(request, customer),
         form=InteractionForm(),
         status=selectors.customer_status(customer=customer),
     )
     return render(request, "crm/customer_detail.html", context)
+
+
+def _summary(request, customer: Customer):
+    if not request.user.has_perm("crm.view_order"):
+        return None
+    return selectors.customer_order_summary(customer=customer)
 
 
 @require_POST
@@ -87,13 +106,13 @@ def interaction_add(request, pk: int):
     if saved and not request.htmx:
         messages.success(request, _("Saved to the timeline."))
         return redirect("crm:customer-detail", pk=customer.pk)
-    context = _timeline_context(customer, None)
+    context = _timeline_context(request, customer)
     context["form"] = InteractionForm() if saved else form
     if request.htmx:
         # htmx swaps only 2xx answers: the form comes back with its errors inline.
         return render(request, "crm/_timeline.html", context)
     context.update(
-        summary=selectors.customer_order_summary(customer=customer),
+        summary=_summary(request, customer),
         status=selectors.customer_status(customer=customer),
     )
     return render(request, "crm/customer_detail.html", context, status=400)

@@ -1,8 +1,11 @@
 """The crm REST API: thin views that validate input, call one service or selector, present."""
 
+import datetime
+
 import django_filters
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, status, viewsets
 from rest_framework.filters import OrderingFilter
@@ -61,9 +64,26 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class _StorableIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time that the database can store (years 1 and 9999 overflow in UTC)."""
+
+    def to_python(self, value):
+        try:
+            moment = super().to_python(value)
+            if moment is not None:
+                moment.astimezone(datetime.UTC)
+        except OverflowError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        return moment
+
+
+class StorableIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = _StorableIsoDateTimeField
+
+
 class OrderFilter(django_filters.FilterSet):
-    placed_from = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="gte")
-    placed_to = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="lt")
+    placed_from = StorableIsoDateTimeFilter(field_name="placed_at", lookup_expr="gte")
+    placed_to = StorableIsoDateTimeFilter(field_name="placed_at", lookup_expr="lt")
 
     class Meta:
         model = Order

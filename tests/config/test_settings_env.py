@@ -18,7 +18,14 @@ def run_django(tmp_path, extra_env: dict, *args: str) -> subprocess.CompletedPro
     environment = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if k
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "EMAIL_URL",
+            "DJANGO_SETTINGS_MODULE",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     environment.update(
         {"RETAIN_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings"}
@@ -38,6 +45,10 @@ def run_django(tmp_path, extra_env: dict, *args: str) -> subprocess.CompletedPro
 @pytest.mark.parametrize(
     ("variables", "message"),
     [
+        (
+            {"DEBUG": "false", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "crm.example.com"},
+            "Set the environment variable EMAIL_URL",
+        ),
         ({"DEBUG": "false"}, "Set the environment variable SECRET_KEY"),
         ({"DEBUG": "false", "SECRET_KEY": "short"}, "SECRET_KEY must be at least 50 characters"),
         ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
@@ -85,6 +96,7 @@ def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
             "DEBUG": "false",
             "SECRET_KEY": secrets.token_urlsafe(60),
             "ALLOWED_HOSTS": "crm.example.com",
+            "EMAIL_URL": "smtp+tls://user:password@smtp.example.com:587",
         },
         "manage.py",
         "check",

@@ -116,3 +116,10 @@ def test_api_lists_keep_their_query_count_as_data_grows(
     with django_assert_num_queries(API_LIST_QUERIES):
         response = client.get(url)
     assert response.json()["count"] == 15
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-05:00"])
+def test_a_date_filter_the_database_cannot_store_is_a_400(support_user, moment):
+    response = api_as(support_user).get("/api/v1/orders/", {"placed_from": moment})
+    assert response.status_code == 400
+    assert "placed_from" in response.json()["fields"]

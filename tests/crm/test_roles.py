@@ -237,3 +237,14 @@ def test_roles_sync_is_idempotent_and_admin_holds_every_permission():
     from django.contrib.auth.models import Permission
 
     assert first["Admin"] == Permission.objects.count()
+
+
+def test_orders_cannot_be_added_or_deleted_in_the_administration(client, admin_user):
+    order = factories.order(factories.customer())
+    client.force_login(admin_user)
+    assert client.get(reverse("admin:crm_order_add")).status_code == 403
+    assert (
+        client.post(reverse("admin:crm_order_delete", args=[order.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    assert Order.objects.filter(pk=order.pk).exists()

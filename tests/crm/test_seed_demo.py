@@ -101,3 +101,16 @@ def test_it_refuses_to_run_in_production():
     with pytest.raises(CommandError, match="refuses to run with DEBUG=false"):
         call_command("seed_demo", stdout=StringIO())
     assert Customer.objects.count() == 0
+
+
+def test_an_existing_account_with_a_demo_name_is_left_alone():
+    from django.contrib.auth import get_user_model
+
+    owner = get_user_model().objects.create_user(username="admin", password="the-real-Passw0rd!")
+    out = StringIO()
+    call_command("seed_demo", "--allow-production", "--customers", "3", stdout=out)
+    owner.refresh_from_db()
+    assert owner.check_password("the-real-Passw0rd!")
+    assert not owner.groups.exists()
+    assert "admin: an account with this name already exists" in out.getvalue()
+    assert "admin      / admin-demo-2026" not in out.getvalue()

@@ -96,7 +96,49 @@ def test_the_timeline_merges_orders_and_notes_newest_first_and_pages_by_cursor(s
         )
     entries, cursor = selectors.customer_timeline(customer=customer, limit=3)
     assert [e.kind for e in entries] == ["order", "interaction", "order"]
-    older, end = selectors.customer_timeline(customer=customer, before=cursor, limit=3)
+    older, end = selectors.customer_timeline(customer=customer, until=cursor, limit=3)
     assert [e.kind for e in older] == ["interaction", "order"]
     assert end is None
     assert len({e.item.pk for e in entries + older if e.kind == "order"}) == 3
+
+
+@override_settings(ACTIVITY_WINDOW_DAYS=None)
+def test_without_a_window_nobody_is_lapsed(support_user):
+    factories.customer(customer_since=datetime.date(2020, 1, 1))
+    closed = factories.customer(customer_since=datetime.date(2020, 1, 1))
+    services.customer_update(customer=closed, data={"closed_on": datetime.date(2021, 1, 1)})
+    assert not Customer.objects.filter(selectors.customer_status_q("lapsed")).exists()
+    assert Customer.objects.filter(selectors.customer_status_q("active")).count() == 1
+    assert Customer.objects.filter(selectors.customer_status_q("closed")).get() == closed
+
+
+def test_entries_sharing_an_instant_are_never_split_across_pages(support_user):
+    customer = factories.customer(customer_since=datetime.date(2024, 1, 1))
+    now = timezone.now()
+    same = now - datetime.timedelta(days=1)
+    factories.order(customer, placed_at=now)
+    for n in range(4):
+        services.interaction_create(
+            customer=customer, author=support_user, body=f"tie{n}", occurred_at=same
+        )
+    factories.order(customer, placed_at=now - datetime.timedelta(days=2))
+    seen, until, pages = [], None, 0
+    while True:
+        entries, until = selectors.customer_timeline(customer=customer, until=until, limit=3)
+        seen += [(e.kind, e.item.pk) for e in entries]
+        pages += 1
+        if until is None or pages > 10:
+            break
+    assert len(seen) == len(set(seen)) == 6
+
+
+def test_a_bulk_import_at_one_instant_larger_than_a_page_is_shown_whole(support_user):
+    customer = factories.customer(customer_since=datetime.date(2024, 1, 1))
+    instant = timezone.now() - datetime.timedelta(days=3)
+    for _ in range(7):
+        factories.order(customer, placed_at=instant)
+    factories.order(customer, placed_at=instant - datetime.timedelta(days=1))
+    entries, until = selectors.customer_timeline(customer=customer, limit=3)
+    assert len(entries) == 7
+    older, end = selectors.customer_timeline(customer=customer, until=until, limit=3)
+    assert len(older) == 1 and end is None

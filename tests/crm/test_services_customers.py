@@ -100,3 +100,23 @@ def test_tags_are_unique_regardless_of_case():
     with pytest.raises(ValidationError) as excinfo:
         services.tag_create(name=" vip ")
     assert excinfo.value.message_dict == {"name": ["A tag with this name already exists."]}
+
+
+def test_customer_since_cannot_move_after_the_first_completed_order():
+    customer = factories.customer(customer_since=datetime.date(2024, 1, 1))
+    factories.order(customer, placed_at=factories.at_day(datetime.date(2024, 3, 1)))
+    with pytest.raises(ValidationError) as excinfo:
+        services.customer_update(
+            customer=customer, data={"customer_since": datetime.date(2024, 6, 1)}
+        )
+    assert "2024-03-01" in excinfo.value.message_dict["customer_since"][0]
+    services.customer_update(customer=customer, data={"customer_since": datetime.date(2024, 3, 1)})
+    customer.refresh_from_db()
+    assert customer.customer_since == datetime.date(2024, 3, 1)
+
+
+def test_a_closing_date_before_acquisition_is_a_field_error():
+    customer = factories.customer(customer_since=datetime.date(2025, 5, 1))
+    with pytest.raises(ValidationError) as excinfo:
+        services.customer_update(customer=customer, data={"closed_on": datetime.date(2025, 1, 1)})
+    assert list(excinfo.value.message_dict) == ["closed_on"]

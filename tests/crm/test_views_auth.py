@@ -74,3 +74,32 @@ def test_logout_is_a_post_and_ends_the_session(client, support_user):
     response = client.post(reverse("logout"))
     assert response.status_code == 302
     assert client.get(reverse("crm:customer-list")).status_code == 302
+
+
+def test_behind_a_proxy_each_client_is_locked_out_by_its_own_address(
+    client, support_user, settings
+):
+    settings.PROXY_COUNT = 1
+    for _ in range(5):
+        client.post(
+            reverse("login"),
+            {"username": "sam.support", "password": "guess"},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR="203.0.113.7",
+        )
+    locked = client.post(
+        reverse("login"),
+        {"username": "sam.support", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="203.0.113.7",
+    )
+    assert locked.status_code == 429
+    # Another client behind the same proxy, even one forging the attacker's address
+    # on the left of the header, still logs in.
+    other = client.post(
+        reverse("login"),
+        {"username": "sam.support", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="203.0.113.7, 198.51.100.4",
+    )
+    assert other.status_code == 302

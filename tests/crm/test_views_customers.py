@@ -153,7 +153,7 @@ def test_an_impossible_timeline_cursor_is_ignored_not_a_500(logged_in):
     customer = factories.customer()
     factories.order(customer)
     response = logged_in.get(
-        reverse("crm:customer-detail", args=[customer.pk]), {"before": "2025-13-45T99:00:00+02:00"}
+        reverse("crm:customer-detail", args=[customer.pk]), {"until": "2025-13-45T99:00:00+02:00"}
     )
     assert response.status_code == 200
     assert 'data-testid="timeline-order"' in response.content.decode()
@@ -164,3 +164,29 @@ def test_the_chosen_language_is_kept_for_the_session(logged_in):
     html = logged_in.get(reverse("crm:customer-list")).content.decode()
     assert '<html lang="lv">' in html
     assert '<option value="lv" selected>Latviešu</option>' in html
+
+
+@pytest.mark.parametrize("until", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-05:00"])
+def test_a_cursor_the_database_cannot_store_is_ignored(logged_in, until):
+    customer = factories.customer()
+    response = logged_in.get(reverse("crm:customer-detail", args=[customer.pk]), {"until": until})
+    assert response.status_code == 200
+
+
+def test_a_role_without_order_and_note_rights_sees_only_the_contact_data(client):
+    from django.contrib.auth.models import Group, Permission
+
+    from tests.conftest import make_user
+
+    group = Group.objects.create(name="Segments only")
+    group.permissions.add(Permission.objects.get(codename="view_customer"))
+    user = make_user("sid.segments", None)
+    user.groups.add(group)
+    customer = factories.customer(first_name="Ona")
+    factories.order(customer, external_id="SECRET-ORDER")
+    services.interaction_create(customer=customer, author=None, body="private support note")
+    client.force_login(user)
+    html = client.get(reverse("crm:customer-detail", args=[customer.pk])).content.decode()
+    assert "Ona" in html
+    assert "SECRET-ORDER" not in html and "private support note" not in html
+    assert 'data-testid="order-summary"' not in html

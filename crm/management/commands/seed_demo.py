@@ -67,7 +67,14 @@ class Command(BaseCommand):
                     f"{counts['interactions']} interactions in {elapsed:.1f} s (seed {seed})."
                 )
             )
-        logins = demo_users_ensure()
+        logins, skipped = demo_users_ensure()
         self.stdout.write("\nDemo logins (username / password, role):")
         for login in logins:
             self.stdout.write(f"  {login.username:<10} / {login.password:<20} {login.role}")
+        for username in skipped:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"  {username}: an account with this name already exists with another "
+                    "password; it was left alone."
+                )
+            )
