@@ -80,7 +80,8 @@ def _apply_consent(customer: Customer, data: dict, now: datetime.datetime) -> No
 
 
 def _save_customer(customer: Customer, *, update_fields: list[str] | None = None) -> None:
-    if customer.closed_on and customer.customer_since and customer.closed_on < customer.customer_since:
+    since, closed = customer.customer_since, customer.closed_on
+    if since and closed and closed < since:
         raise ValidationError(
             {"closed_on": _("The closing date cannot be before the customer since date.")}
         )

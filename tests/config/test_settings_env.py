@@ -125,3 +125,14 @@ def test_lists_and_currency_are_normalised(monkeypatch):
     monkeypatch.setenv("CURRENCY", "€€€")
     with pytest.raises(ImproperlyConfigured):
         env.env_currency("CURRENCY", "EUR")
+
+
+def test_every_variable_the_settings_read_is_documented():
+    import re
+
+    names = set(re.findall(r'env_[a-z_]+\("([A-Z_]+)"', (ROOT / "config/settings.py").read_text()))
+    assert {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TIME_ZONE"} <= names
+    example = (ROOT / ".env.example").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert [n for n in sorted(names) if n not in example] == []
+    assert [n for n in sorted(names) if f"`{n}`" not in readme] == []

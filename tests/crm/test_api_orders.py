@@ -80,23 +80,6 @@ def test_orders_filter_by_customer_and_date(support_user):
     assert len(rows) == 1 and rows[0]["customer"] == a.pk
 
 
-def test_interactions_need_content(support_user):
-    customer = factories.customer()
-    response = api_as(support_user).post(
-        "/api/v1/interactions/", {"customer": customer.pk, "subject": " "}, format="json"
-    )
-    assert response.status_code == 400
-    assert "body" in response.json()["fields"]
-
-
-def test_tags_refuse_a_duplicate_name_with_a_field_error(marketing_user):
-    client = api_as(marketing_user)
-    assert client.post("/api/v1/tags/", {"name": "VIP"}, format="json").status_code == 201
-    response = client.post("/api/v1/tags/", {"name": "vip"}, format="json")
-    assert response.status_code == 400
-    assert "name" in response.json()["fields"]
-
-
 # user permissions, group permissions, count, page
 API_LIST_QUERIES = 4
 
