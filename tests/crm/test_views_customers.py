@@ -190,3 +190,15 @@ def test_a_role_without_order_and_note_rights_sees_only_the_contact_data(client)
     assert "Ona" in html
     assert "SECRET-ORDER" not in html and "private support note" not in html
     assert 'data-testid="order-summary"' not in html
+
+
+@pytest.mark.parametrize("language", ["en", "lv", "lt", "pl", "ru"])
+def test_the_pages_render_in_every_language(logged_in, support_user, language):
+    customer = factories.customer(first_name="Ieva", customer_since=datetime.date(2025, 1, 2))
+    factories.order(customer, total="1234.50")
+    services.interaction_create(customer=customer, author=support_user, body="Sveiki")
+    logged_in.post("/i18n/setlang/", {"language": language, "next": "/"})
+    listing = logged_in.get(reverse("crm:customer-list")).content.decode()
+    profile = logged_in.get(reverse("crm:customer-detail", args=[customer.pk])).content.decode()
+    assert f'<html lang="{language}">' in listing and "Ieva" in listing
+    assert f'<html lang="{language}">' in profile and "Sveiki" in profile
