@@ -64,18 +64,35 @@ def _normalise_phone(raw: Any, country: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+CONSENT_FIELDS = {"email_consent", "email_consent_at", "sms_consent", "sms_consent_at"}
+
+
+def _check_known_fields(data: dict[str, Any]) -> None:
+    unknown = set(data) - CUSTOMER_FIELDS
+    if unknown:
+        raise ApplicationError(
+            "unknown_fields", _("Unknown fields."), {f: [_("Unknown field.")] for f in unknown}
+        )
+
+
 def _apply_consent(customer: Customer, data: dict, now: datetime.datetime) -> None:
-    """Giving consent stamps its time (unless an import gives one); withdrawing clears it."""
+    """Giving consent stamps its time (unless an import gives one); withdrawing clears it.
+
+    A time alone corrects the stamp of consent already given; a time for
+    consent that is not given is refused rather than dropped.
+    """
     for channel in ("email", "sms"):
         flag, stamp = f"{channel}_consent", f"{channel}_consent_at"
-        if flag not in data:
+        if flag not in data and not data.get(stamp):
             continue
-        given = bool(data[flag])
         was_given = getattr(customer, flag)
+        given = bool(data[flag]) if flag in data else was_given
+        if not given and data.get(stamp):
+            raise ValidationError({stamp: _("A consent time needs the consent itself.")})
         setattr(customer, flag, given)
-        if given and (data.get(stamp) or not was_given):
-            setattr(customer, stamp, data.get(stamp) or now)
-        elif not given:
+        if given:
+            setattr(customer, stamp, data.get(stamp) or getattr(customer, stamp) or now)
+        else:
             setattr(customer, stamp, None)
 
 
@@ -133,13 +150,9 @@ def customer_create(*, data: dict[str, Any], tags: Iterable[Tag] = ()) -> Custom
     normalised to E.164, the email is unique regardless of case, and consent
     flags given as true are stamped with the current time.
     """
-    unknown = set(data) - CUSTOMER_FIELDS
-    if unknown:
-        raise ApplicationError(
-            "unknown_fields", _("Unknown fields."), {f: [_("Unknown field.")] for f in unknown}
-        )
+    _check_known_fields(data)
     now = timezone.now()
-    values = {k: v for k, v in data.items() if not k.endswith("_consent") and not k.endswith("_at")}
+    values = {k: v for k, v in data.items() if k not in CONSENT_FIELDS}
     customer = Customer(**values)
     customer.email = (customer.email or "").strip()
     customer.external_id = (customer.external_id or "").strip() or None
@@ -162,15 +175,11 @@ def customer_update(
     Fields not in `data` keep their values. The row is locked for the update
     so two edits cannot interleave.
     """
-    unknown = set(data) - CUSTOMER_FIELDS
-    if unknown:
-        raise ApplicationError(
-            "unknown_fields", _("Unknown fields."), {f: [_("Unknown field.")] for f in unknown}
-        )
+    _check_known_fields(data)
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     changed = []
     for field, value in data.items():
-        if field.endswith("_consent") or field.endswith("_consent_at"):
+        if field in CONSENT_FIELDS:
             continue
         if field == "phone":
             value = _normalise_phone(value, data.get("country", customer.country) or "")
@@ -182,9 +191,9 @@ def customer_update(
         changed.append(field)
     if "customer_since" in data:
         _check_since_not_after_first_order(customer)
-    if any(f in data for f in ("email_consent", "sms_consent")):
+    if CONSENT_FIELDS & set(data):
         _apply_consent(customer, data, timezone.now())
-        changed += ["email_consent", "email_consent_at", "sms_consent", "sms_consent_at"]
+        changed += sorted(CONSENT_FIELDS)
     if changed:
         _save_customer(customer, update_fields=sorted(set(changed)) + ["updated_at"])
     if tags is not None:

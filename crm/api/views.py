@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from crm import selectors, services
 from crm.api import serializers as s
 from crm.filters import CustomerFilter
-from crm.models import Interaction, Order, Tag
+from crm.models import Customer, Interaction, Order, Tag
 
 
 class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -22,7 +22,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     filter_backends = [DjangoFilterBackend]
     filterset_class = CustomerFilter
-    queryset = selectors.Customer.objects.none()  # for the schema; get_queryset decides
+    queryset = Customer.objects.none()  # for the schema; get_queryset decides
 
     def get_queryset(self):
         if self.action == "list":

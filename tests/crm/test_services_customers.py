@@ -120,3 +120,17 @@ def test_a_closing_date_before_acquisition_is_a_field_error():
     with pytest.raises(ValidationError) as excinfo:
         services.customer_update(customer=customer, data={"closed_on": datetime.date(2025, 1, 1)})
     assert list(excinfo.value.message_dict) == ["closed_on"]
+
+
+def test_a_consent_time_alone_corrects_the_stamp_or_is_refused_without_consent():
+    given = timezone.now() - datetime.timedelta(days=30)
+    with_consent = factories.customer(email_consent=True)
+    services.customer_update(customer=with_consent, data={"email_consent_at": given})
+    with_consent.refresh_from_db()
+    assert with_consent.email_consent_at == given
+    without = factories.customer()
+    with pytest.raises(ValidationError) as excinfo:
+        services.customer_update(customer=without, data={"sms_consent_at": given})
+    assert list(excinfo.value.message_dict) == ["sms_consent_at"]
+    without.refresh_from_db()
+    assert without.sms_consent_at is None
