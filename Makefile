@@ -24,7 +24,8 @@ run: install
 	@echo ""
 	@echo "  Retain is starting on http://127.0.0.1:8000/  (Ctrl-C stops web, worker and beat)"
 	@echo ""
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho --procfile Procfile.dev start
+	@# TZ=UTC: honcho stamps its lines in UTC, as the app's log lines are.
+	TZ=UTC PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho --procfile Procfile.dev start
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -2,5 +2,9 @@ from django.conf import settings
 
 
 def retain(request):
-    """Values every page shows: the business time zone and currency."""
-    return {"BUSINESS_TIME_ZONE": settings.TIME_ZONE, "CURRENCY": settings.CURRENCY}
+    """Values pages show: the business time zone, the currency, the lockout length."""
+    return {
+        "BUSINESS_TIME_ZONE": settings.TIME_ZONE,
+        "CURRENCY": settings.CURRENCY,
+        "LOCKOUT_MINUTES": round(settings.AXES_COOLOFF_TIME * 60),
+    }

@@ -6,13 +6,18 @@ every error into the same JSON body:
     {"code": "invalid", "message": "Check the highlighted fields.", "fields": {"email": ["..."]}}
 """
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+logger = logging.getLogger("django.request")
 
 
 class ApplicationError(Exception):
@@ -48,7 +53,16 @@ def _flatten(detail) -> dict | list:
 
 
 def api_exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    """Every exception raised in an API view as `{code, message, fields}` JSON.
+
+    Bugs answer 500 in the same shape (with DEBUG too) after logging the traceback.
+    """
+    if isinstance(exc, RequestDataTooBig):
+        body = {"code": "request_too_large", "message": _("The request body is too large.")}
+        return Response({**body, "fields": {}}, status=413)
+    if isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError(_("The request could not be read."))
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_error_fields(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -60,8 +74,20 @@ def api_exception_handler(exc, context):
         return Response(body, status=exc.status_code)
 
     response = exception_handler(exc, context)
-    if response is None:
-        return None  # a real bug: let Django log it and answer 500
+    if response is None:  # a bug: log it with its traceback, answer in the API's shape
+        request = context.get("request")
+        logger.error(
+            "Internal Server Error: %s",
+            getattr(request, "path", "?"),
+            exc_info=exc,
+            extra={"status_code": 500},
+        )
+        body = {
+            "code": "server_error",
+            "message": _("Something went wrong on our side; it has been logged."),
+            "fields": {},
+        }
+        return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}

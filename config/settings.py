@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.health.HealthCheckMiddleware",
+    # Before anything reads a body: 413 in the API's shape or a page.
+    "config.errors.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -224,6 +226,13 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 PROXY_COUNT = env_int("PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
 
+# Bodies: JSON and forms up to REQUEST_BODY_MAX_BYTES (Django's in-memory limit too),
+# file uploads up to UPLOAD_MAX_BYTES; larger ones are answered 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("REQUEST_BODY_MAX_BYTES", 1024 * 1024, minimum=1024)
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from the page (hx-headers), not the cookie
 X_FRAME_OPTIONS = "DENY"
@@ -275,6 +284,11 @@ CELERY_TIMEZONE = TIME_ZONE  # crontab schedules run on business days
 CURRENCY = env_currency("CURRENCY", "EUR")
 # METRICS.md "Activity window W": None means the contractual model.
 ACTIVITY_WINDOW_DAYS = env_int("ACTIVITY_WINDOW_DAYS", 90, minimum=1, allow_none=True)
+# The earliest year an order, interaction or acquisition date may have: older dates are
+# typing or import mistakes. The latest is today (business time zone).
+EARLIEST_YEAR = env_int("EARLIEST_YEAR", 2000, minimum=1900)
+if EARLIEST_YEAR > 2100:
+    raise ImproperlyConfigured(f"EARLIEST_YEAR={EARLIEST_YEAR} must be a past year.")
 PHONENUMBER_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "LV").upper()
 PHONENUMBER_DB_FORMAT = "E164"
 
@@ -312,7 +326,10 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Every answer under /api/ is JSON (config.errors covers what DRF never sees).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["config.api.SafeJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
@@ -331,7 +348,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Swagger UI would send the schema to validator.swagger.io for a badge.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Redoc's default fonts come from Google; system fonts need no request.
+    "REDOC_UI_SETTINGS": {
+        "hideDownloadButton": False,
+        "theme": {
+            "typography": {
+                "fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+                "headings": {"fontFamily": "system-ui, -apple-system, 'Segoe UI', sans-serif"},
+            }
+        },
+    },
     "COMPONENT_SPLIT_REQUEST": True,
+    # Group operations by resource (customers, orders, ...) rather than under "v1".
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "crm.models.Order.Status",
         "OrderStatusChangeEnum": ["refunded", "cancelled"],
@@ -341,10 +372,34 @@ SPECTACULAR_SETTINGS = {
 
 # --- Logging ------------------------------------------------------------------------------
 
+# One line per event on stderr, times in UTC ("...Z", as `make run` prints honcho's),
+# tracebacks only for real errors: a 403 or 404 is a warning line, not a stack.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "client_errors_without_traceback": {"()": "config.logs.ClientErrorsWithoutTraceback"}
+    },
+    "formatters": {
+        "plain": {
+            "()": "config.logs.UTCFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_errors_without_traceback"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
+    # Django's own handlers (a DEBUG-only console, mail_admins, runserver's) printed
+    # every request warning a second time; everything goes through the root handler.
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
+# The worker and beat log through the same handler instead of Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -31,6 +31,7 @@ STATUS_CHOICES = [("active", _("Active")), ("lapsed", _("Lapsed")), ("closed", _
 class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
+        max_length=200,
         label=_("Search"),
         help_text=_("Name, email, company or part of a phone number."),
     )

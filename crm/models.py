@@ -4,6 +4,8 @@ Rules the code relies on are backed by the database (STYLE.md rule 6); writes
 go through `crm.services`, reads through `crm.selectors`.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -12,6 +14,23 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
+
+# The database's own bounds on every business date: nothing before 1900 or after 2199
+# is ever right. The services keep the tighter range (EARLIEST_YEAR to today).
+FIRST_STORABLE_DAY = datetime.date(1900, 1, 1)
+LAST_STORABLE_DAY = datetime.date(2199, 12, 31)
+FIRST_STORABLE_MOMENT = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
+END_STORABLE_MOMENT = datetime.datetime(2200, 1, 1, tzinfo=datetime.UTC)
+
+
+def _day_in_range(field: str, *, nullable: bool = False) -> Q:
+    within = Q(**{f"{field}__gte": FIRST_STORABLE_DAY, f"{field}__lte": LAST_STORABLE_DAY})
+    return within | Q(**{f"{field}__isnull": True}) if nullable else within
+
+
+def _moment_in_range(field: str, *, nullable: bool = False) -> Q:
+    within = Q(**{f"{field}__gte": FIRST_STORABLE_MOMENT, f"{field}__lt": END_STORABLE_MOMENT})
+    return within | Q(**{f"{field}__isnull": True}) if nullable else within
 
 
 class Tag(models.Model):
@@ -121,6 +140,21 @@ class Customer(models.Model):
             models.CheckConstraint(
                 condition=~Q(external_id=""), name="crm_customer_external_id_not_blank"
             ),
+            models.CheckConstraint(
+                condition=_day_in_range("customer_since"), name="crm_customer_since_in_range"
+            ),
+            models.CheckConstraint(
+                condition=_day_in_range("closed_on", nullable=True),
+                name="crm_customer_closed_on_in_range",
+            ),
+            models.CheckConstraint(
+                condition=_moment_in_range("email_consent_at", nullable=True),
+                name="crm_customer_email_consent_at_in_range",
+            ),
+            models.CheckConstraint(
+                condition=_moment_in_range("sms_consent_at", nullable=True),
+                name="crm_customer_sms_consent_at_in_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -192,6 +226,9 @@ class Order(models.Model):
                 condition=~Q(external_id=""), name="crm_order_external_id_not_blank"
             ),
             models.CheckConstraint(condition=~Q(currency=""), name="crm_order_currency_not_blank"),
+            models.CheckConstraint(
+                condition=_moment_in_range("placed_at"), name="crm_order_placed_at_in_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -249,6 +286,10 @@ class Interaction(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(subject="", body=""), name="crm_interaction_has_content"
+            ),
+            models.CheckConstraint(
+                condition=_moment_in_range("occurred_at"),
+                name="crm_interaction_occurred_at_in_range",
             ),
         ]
 

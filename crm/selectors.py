@@ -9,7 +9,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Case, Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -70,21 +83,41 @@ def customer_status_q(status: str, *, day: datetime.date | None = None) -> Q:
     raise ValueError(f"unknown status {status!r}")
 
 
-def customer_status(*, customer: Customer, day: datetime.date | None = None) -> str:
-    """ "active", "lapsed", "closed" or "prospect" (acquired after `day`) in one query."""
-    return (
-        Customer.objects.filter(pk=customer.pk)
-        .annotate(
-            status=Case(
-                When(customer_status_q("active", day=day), then=Value("active")),
-                When(customer_status_q("closed", day=day), then=Value("closed")),
-                When(customer_status_q("lapsed", day=day), then=Value("lapsed")),
-                default=Value("prospect"),
-            )
-        )
-        .values_list("status", flat=True)
-        .get()
+STATUSES = ("active", "lapsed", "closed")
+
+
+def _status_case(day: datetime.date | None) -> Case:
+    # An acquired customer who is neither active nor closed is lapsed. Only a past `day`
+    # can precede customer_since (it is never in the future): no status then.
+    day = day or timezone.localdate(timezone=timezone.get_default_timezone())
+    return Case(
+        When(customer_since__gt=day, then=Value(None)),
+        When(customer_status_q("active", day=day), then=Value("active")),
+        When(customer_status_q("closed", day=day), then=Value("closed")),
+        default=Value("lapsed"),
+        output_field=CharField(null=True),
     )
+
+
+def customer_status_map(
+    *, customer_ids: list[int], day: datetime.date | None = None
+) -> dict[int, str]:
+    """ "active", "lapsed" or "closed" (METRICS.md) of each given customer, in one query.
+
+    For a page of rows: the rule's subqueries run for these ids only, not for
+    every customer the list sorted.
+    """
+    rows = (
+        Customer.objects.filter(pk__in=customer_ids)
+        .annotate(status=_status_case(day))
+        .values_list("pk", "status")
+    )
+    return dict(rows)
+
+
+def customer_status(*, customer: Customer, day: datetime.date | None = None) -> str:
+    """ "active", "lapsed" or "closed" at the end of `day` (default today), in one query."""
+    return customer_status_map(customer_ids=[customer.pk], day=day)[customer.pk]
 
 
 def customer_list(*, user) -> QuerySet[Customer]:

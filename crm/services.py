@@ -6,6 +6,7 @@ ApplicationError; nothing is written when it raises.
 """
 
 import datetime
+import json
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -14,10 +15,11 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import ApplicationError
+from config.validation import json_depth
 from crm import signals
 from crm.models import Customer, Interaction, Order, Tag
 
@@ -66,6 +68,97 @@ def _normalise_phone(raw: Any, country: str) -> str:
 
 CONSENT_FIELDS = {"email_consent", "email_consent_at", "sms_consent", "sms_consent_at"}
 
+# Limits of `Customer.attributes`, free-form data from shops and imports: enough for a
+# few dozen facts, never megabytes on every profile and list row.
+ATTRIBUTES_MAX_BYTES = 8 * 1024
+ATTRIBUTES_MAX_KEYS = 50
+ATTRIBUTES_MAX_DEPTH = 3
+ATTRIBUTES_MAX_KEY_LENGTH = 100
+INTERACTION_BODY_MAX_LENGTH = 20_000
+# Clocks of shops and phones run a little ahead; a time this far ahead is still "now".
+CLOCK_SKEW = datetime.timedelta(minutes=5)
+
+
+def earliest_day() -> datetime.date:
+    """The first day an order, interaction or acquisition may have (setting EARLIEST_YEAR)."""
+    return datetime.date(settings.EARLIEST_YEAR, 1, 1)
+
+
+def _check_day(field: str, day: datetime.date | None, *, first: datetime.date | None = None):
+    """A date from `first` (default: earliest_day()) to today in the business time zone."""
+    if day is None:
+        return
+    first = first or earliest_day()
+    today = timezone.localdate(timezone=timezone.get_default_timezone())
+    if day > today:
+        raise ValidationError({field: _("The date cannot be in the future.")})
+    if day < first:
+        raise ValidationError(
+            {
+                field: _("Enter a date on or after %(first)s.")
+                % {"first": formats.date_format(first, "DATE_FORMAT")}
+            }
+        )
+
+
+def _check_moment(field: str, moment: datetime.datetime | None) -> None:
+    """An aware time from the start of EARLIEST_YEAR (business time zone) to now."""
+    if moment is None:
+        return
+    if not isinstance(moment, datetime.datetime) or timezone.is_naive(moment):
+        raise ValidationError({field: _("Give the time with its time zone.")})
+    first = earliest_day()
+    if moment > timezone.now() + CLOCK_SKEW:
+        raise ValidationError({field: _("The time cannot be in the future.")})
+    if moment < _day_start(first):
+        raise ValidationError(
+            {
+                field: _("Enter a time on or after %(first)s.")
+                % {"first": formats.date_format(first, "DATE_FORMAT")}
+            }
+        )
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(
+        datetime.datetime.combine(day, datetime.time.min), timezone.get_default_timezone()
+    )
+
+
+def _check_attributes(value: Any) -> None:
+    """Free-form attributes: a JSON object within the size, key and depth limits."""
+    if not isinstance(value, dict):
+        raise ValidationError({"attributes": _("Attributes must be an object of named values.")})
+    if len(value) > ATTRIBUTES_MAX_KEYS:
+        raise ValidationError(
+            {"attributes": _("At most %(n)s attributes.") % {"n": ATTRIBUTES_MAX_KEYS}}
+        )
+    if any(len(str(key)) > ATTRIBUTES_MAX_KEY_LENGTH for key in value):
+        raise ValidationError(
+            {
+                "attributes": _("Attribute names have at most %(n)s characters.")
+                % {"n": ATTRIBUTES_MAX_KEY_LENGTH}
+            }
+        )
+    if json_depth(value, ATTRIBUTES_MAX_DEPTH) > ATTRIBUTES_MAX_DEPTH:
+        raise ValidationError(
+            {
+                "attributes": _("Attributes nest at most %(n)s levels deep.")
+                % {"n": ATTRIBUTES_MAX_DEPTH}
+            }
+        )
+    try:
+        size = len(json.dumps(value, ensure_ascii=False, allow_nan=False).encode())
+    except (TypeError, ValueError):
+        raise ValidationError({"attributes": _("Attributes must be plain JSON values.")}) from None
+    if size > ATTRIBUTES_MAX_BYTES:
+        raise ValidationError(
+            {
+                "attributes": _("Attributes take at most %(kb)s KB; these take %(size)s KB.")
+                % {"kb": ATTRIBUTES_MAX_BYTES // 1024, "size": -(-size // 1024)}
+            }
+        )
+
 
 def _check_known_fields(data: dict[str, Any]) -> None:
     unknown = set(data) - CUSTOMER_FIELDS
@@ -96,12 +189,40 @@ def _apply_consent(customer: Customer, data: dict, now: datetime.datetime) -> No
             setattr(customer, stamp, None)
 
 
-def _save_customer(customer: Customer, *, update_fields: list[str] | None = None) -> None:
+def _validate_customer(customer: Customer, changed: set[str] | None = None) -> None:
+    """The rules every customer write keeps, on create and on update alike.
+
+    Date ranges and attribute limits are checked for the fields being written
+    (`changed`; None means all, as on create), so a value stored before a limit
+    changed never blocks editing something else, and can itself be corrected.
+    """
+
+    def writing(field: str) -> bool:
+        return changed is None or field in changed
+
+    if not any(
+        (value or "").strip()
+        for value in (customer.first_name, customer.last_name, customer.email, customer.company)
+    ):
+        raise ValidationError(_("Give at least a name, an email or a company."))
+    if writing("customer_since"):
+        _check_day("customer_since", customer.customer_since)
     since, closed = customer.customer_since, customer.closed_on
     if since and closed and closed < since:
         raise ValidationError(
             {"closed_on": _("The closing date cannot be before the customer since date.")}
         )
+    if writing("closed_on"):
+        _check_day("closed_on", closed, first=since)
+    for field in ("email_consent_at", "sms_consent_at"):
+        if writing(field):
+            _check_moment(field, getattr(customer, field))
+    if writing("attributes"):
+        _check_attributes(customer.attributes)
+
+
+def _save_customer(customer: Customer, *, update_fields: list[str] | None = None) -> None:
+    _validate_customer(customer, set(update_fields) if update_fields is not None else None)
     # The case-insensitive unique constraint reports no field; say which one.
     if (
         customer.email
@@ -139,6 +260,7 @@ def _check_since_not_after_first_order(customer: Customer) -> None:
 
 
 def _business_day(moment: datetime.datetime) -> datetime.date:
+    """The business day (setting TIME_ZONE) of an instant."""
     return timezone.localdate(moment, timezone.get_default_timezone())
 
 
@@ -250,10 +372,9 @@ def order_record(
     another currency is refused rather than silently mixed into revenue.
     After commit, a completed order sends `order_completed`.
     """
-    if placed_at is None or timezone.is_naive(placed_at):
-        raise ValidationError({"placed_at": _("Give the time with its time zone.")})
-    if placed_at > timezone.now() + datetime.timedelta(minutes=5):
-        raise ValidationError({"placed_at": _("An order cannot be placed in the future.")})
+    if placed_at is None:
+        raise ValidationError({"placed_at": _("Give the time the order was placed.")})
+    _check_moment("placed_at", placed_at)
     currency = (currency or settings.CURRENCY).upper()
     if currency != settings.CURRENCY:
         raise ValidationError(
@@ -286,34 +407,70 @@ def order_record(
         ) from exc
 
     if order.status == Order.Status.COMPLETED:
-        day = _business_day(placed_at)
-        if day < customer.customer_since:
-            customer.customer_since = day
-            customer.save(update_fields=["customer_since", "updated_at"])
+        _move_customer_since_to(customer.pk, _business_day(placed_at))
         _send_on_commit(signals.order_completed, order)
     return order
 
 
 @transaction.atomic
+def order_update(
+    *, order: Order, status: str | None = None, placed_at: datetime.datetime | None = None
+) -> Order:
+    """Correct when an order was placed, and/or refund or cancel it, in one transaction.
+
+    A corrected `placed_at` keeps the same range as recording (EARLIEST_YEAR to
+    now); a completed order moved before `customer_since` moves it earlier, as
+    recording does. It never moves `customer_since` later by itself: whether the
+    acquisition came from this order only staff know, and once the order is
+    corrected they may set `customer_since` up to the first order day.
+    After commit sends `order_corrected` (with `previous_placed_at`) and
+    `order_refunded`/`order_cancelled`. Unchanged values are no-ops.
+    """
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if placed_at is not None and placed_at != order.placed_at:
+        _check_moment("placed_at", placed_at)
+        previous = order.placed_at
+        order.placed_at = placed_at
+        order.save(update_fields=["placed_at", "updated_at"])
+        if order.status == Order.Status.COMPLETED:
+            _move_customer_since_to(order.customer_id, _business_day(placed_at))
+        order_id, customer_id = order.pk, order.customer_id
+        transaction.on_commit(
+            lambda: signals.order_corrected.send(
+                sender=Order,
+                order_id=order_id,
+                customer_id=customer_id,
+                previous_placed_at=previous,
+            )
+        )
+    if status is not None and status != order.status:
+        if status not in _ALLOWED_STATUS_CHANGES.get(order.status, set()):
+            raise ApplicationError(
+                "invalid_status_change",
+                _("A %(old)s order cannot become %(new)s.") % {"old": order.status, "new": status},
+                {"status": [_("Only a completed order can be refunded or cancelled.")]},
+            )
+        order.status = status
+        order.save(update_fields=["status", "updated_at"])
+        _send_on_commit(_STATUS_SIGNALS[status], order)
+    return order
+
+
 def order_status_set(*, order: Order, status: str) -> Order:
     """Refund or cancel a completed order; any other change is refused.
 
     Sends `order_refunded` or `order_cancelled` after commit. Setting the
     status an order already has is a no-op and sends nothing (idempotent).
     """
-    order = Order.objects.select_for_update().get(pk=order.pk)
-    if order.status == status:
-        return order
-    if status not in _ALLOWED_STATUS_CHANGES.get(order.status, set()):
-        raise ApplicationError(
-            "invalid_status_change",
-            _("A %(old)s order cannot become %(new)s.") % {"old": order.status, "new": status},
-            {"status": [_("Only a completed order can be refunded or cancelled.")]},
-        )
-    order.status = status
-    order.save(update_fields=["status", "updated_at"])
-    _send_on_commit(_STATUS_SIGNALS[status], order)
-    return order
+    return order_update(order=order, status=status)
+
+
+def _move_customer_since_to(customer_id: int, day: datetime.date) -> None:
+    """METRICS.md: an order day before `customer_since` moves it to that day."""
+    customer = Customer.objects.select_for_update().get(pk=customer_id)
+    if day < customer.customer_since:
+        customer.customer_since = day
+        customer.save(update_fields=["customer_since", "updated_at"])
 
 
 def _send_on_commit(signal, order: Order) -> None:
@@ -338,8 +495,14 @@ def interaction_create(
     subject, body = (subject or "").strip(), (body or "").strip()
     if not subject and not body:
         raise ValidationError({"body": _("Write something: a subject or a text.")})
-    if occurred_at is not None and timezone.is_naive(occurred_at):
-        raise ValidationError({"occurred_at": _("Give the time with its time zone.")})
+    if len(body) > INTERACTION_BODY_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "body": _("Keep the text under %(n)s characters.")
+                % {"n": f"{INTERACTION_BODY_MAX_LENGTH:,}"}
+            }
+        )
+    _check_moment("occurred_at", occurred_at)
     interaction = Interaction(
         customer=customer,
         author=author,

@@ -10,3 +10,5 @@ from django.dispatch import Signal
 order_completed = Signal()
 order_refunded = Signal()
 order_cancelled = Signal()
+# An order's placed_at was corrected; also carries `previous_placed_at`.
+order_corrected = Signal()

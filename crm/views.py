@@ -17,23 +17,66 @@ from crm.filters import CustomerFilter
 from crm.forms import InteractionForm
 from crm.models import Customer
 
-PAGE_SIZE = 25
+PAGE_SIZES = [25, 50, 100]  # the list's "per page" choices; the first is the default
+
+
+def _valid_filters(request) -> tuple[CustomerFilter, list[tuple[str, list[str]]]]:
+    """The filterset of the request's valid filters, and the invalid ones as
+    (label, messages) in the user's language.
+
+    An invalid sort or date must not empty the list: it is named, and the rows of
+    the other filters still show.
+    """
+    queryset = selectors.customer_list(user=request.user)
+    filterset = CustomerFilter(request.GET, queryset=queryset)
+    if filterset.is_valid():
+        return filterset, []
+    form = filterset.form
+    errors = [
+        (str(form.fields[name].label) if name in form.fields else name, list(messages))
+        for name, messages in form.errors.items()
+    ]
+    valid = request.GET.copy()
+    for name in form.errors:
+        valid.pop(name, None)
+    filterset = CustomerFilter(valid, queryset=queryset)
+    filterset.is_valid()
+    return filterset, errors
+
+
+def _page_size(request, errors: list) -> int:
+    raw = request.GET.get("page_size")
+    if raw in (None, ""):
+        return PAGE_SIZES[0]
+    if raw.isdigit() and int(raw) in PAGE_SIZES:
+        return int(raw)
+    choices = ", ".join(str(size) for size in PAGE_SIZES)
+    errors.append((_("Per page"), [_("Choose one of %(choices)s.") % {"choices": choices}]))
+    return PAGE_SIZES[0]
 
 
 @require_GET
 @login_required
 @permission_required("crm.view_customer", raise_exception=True)
 def customer_list(request):
-    filterset = CustomerFilter(request.GET, queryset=selectors.customer_list(user=request.user))
-    customers = filterset.qs if filterset.is_valid() else Customer.objects.none()
-    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    filterset, errors = _valid_filters(request)
+    page_size = _page_size(request, errors)
+    page = Paginator(filterset.qs, page_size).get_page(request.GET.get("page"))
+    statuses = selectors.customer_status_map(customer_ids=[c.pk for c in page.object_list])
+    for customer in page.object_list:
+        customer.status = statuses.get(customer.pk)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "filter": filterset,
+        "filter_errors": errors,
         "page": page,
+        "page_size": page_size,
+        "page_sizes": PAGE_SIZES,
         "query": query.urlencode(),
-        "filtered": any(v for k, v in request.GET.items() if k not in ("page", "ordering")),
+        "filtered": any(
+            v for k, v in request.GET.items() if k not in ("page", "ordering", "page_size")
+        ),
     }
     template = "crm/_customer_results.html" if request.htmx else "crm/customer_list.html"
     return render(request, template, context)

@@ -1,9 +1,14 @@
-"""Input and output shapes of the crm API. Inputs validate types; services validate rules."""
+"""Input and output shapes of the crm API. Inputs validate types; services validate rules.
+
+Input serializers derive from InputSerializer: a field they do not declare is refused
+by name, never dropped.
+"""
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from config.api import InputSerializer
 from crm.models import Customer, Interaction, Order, Tag
 
 
@@ -13,7 +18,7 @@ class TagSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "color"]
 
 
-class TagInputSerializer(serializers.Serializer):
+class TagInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=50)
     color = serializers.ChoiceField(choices=Tag.Color.choices, required=False)
 
@@ -63,7 +68,7 @@ class CustomerListOutputSerializer(CustomerOutputSerializer):
         fields = CustomerOutputSerializer.Meta.fields + ["order_count", "revenue", "last_order_at"]
 
 
-class CustomerInputSerializer(serializers.Serializer):
+class CustomerInputSerializer(InputSerializer):
     external_id = serializers.CharField(
         max_length=100, required=False, allow_blank=True, allow_null=True
     )
@@ -94,15 +99,6 @@ class CustomerInputSerializer(serializers.Serializer):
     def validate_country(self, value):
         return value.upper()
 
-    def validate(self, attrs):
-        if self.instance is None and not any(
-            attrs.get(f) for f in ("first_name", "last_name", "email", "company")
-        ):
-            raise serializers.ValidationError(
-                {"non_field_errors": [_("Give at least a name, an email or a company.")]}
-            )
-        return attrs
-
 
 class OrderOutputSerializer(serializers.ModelSerializer):
     total = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=True)
@@ -124,7 +120,7 @@ class OrderOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class OrderInputSerializer(serializers.Serializer):
+class OrderInputSerializer(InputSerializer):
     external_id = serializers.CharField(max_length=100)
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
     placed_at = serializers.DateTimeField()
@@ -135,8 +131,20 @@ class OrderInputSerializer(serializers.Serializer):
     item_count = serializers.IntegerField(min_value=1, max_value=100000, required=False)
 
 
-class OrderStatusInputSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=[Order.Status.REFUNDED, Order.Status.CANCELLED])
+class OrderUpdateInputSerializer(InputSerializer):
+    """Refund or cancel (`status`), or correct when the order was placed (`placed_at`)."""
+
+    status = serializers.ChoiceField(
+        choices=[Order.Status.REFUNDED, Order.Status.CANCELLED], required=False
+    )
+    placed_at = serializers.DateTimeField(required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Give a status or a corrected placed_at.")]}
+            )
+        return attrs
 
 
 class InteractionOutputSerializer(serializers.ModelSerializer):
@@ -157,7 +165,7 @@ class InteractionOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class InteractionInputSerializer(serializers.Serializer):
+class InteractionInputSerializer(InputSerializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
     kind = serializers.ChoiceField(choices=Interaction.Kind.choices, required=False)
     direction = serializers.ChoiceField(choices=Interaction.Direction.choices, required=False)

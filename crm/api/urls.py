@@ -2,7 +2,10 @@ from rest_framework.routers import DefaultRouter
 
 from crm.api import views
 
+# "/?": a client that leaves out the trailing slash reaches the same endpoint
+# (Django would otherwise answer a POST without it with a redirect it cannot follow).
 router = DefaultRouter()
+router.trailing_slash = "/?"
 router.register("customers", views.CustomerViewSet, basename="customer")
 router.register("orders", views.OrderViewSet, basename="order")
 router.register("interactions", views.InteractionViewSet, basename="interaction")

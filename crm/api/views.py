@@ -106,7 +106,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if self.action == "create":
             return s.OrderInputSerializer
         if self.action == "partial_update":
-            return s.OrderStatusInputSerializer
+            return s.OrderUpdateInputSerializer
         return s.OrderOutputSerializer
 
     def create(self, request):
@@ -116,11 +116,12 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(s.OrderOutputSerializer(order).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
-        """Refund or cancel a completed order: `{"status": "refunded"}`."""
+        """Refund or cancel a completed order (`{"status": "refunded"}`), or correct its
+        `placed_at`; nothing else of an order changes after it is recorded."""
         order = self.get_object()
-        serializer = s.OrderStatusInputSerializer(data=request.data)
+        serializer = s.OrderUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        order = services.order_status_set(order=order, status=serializer.validated_data["status"])
+        order = services.order_update(order=order, **serializer.validated_data)
         return Response(s.OrderOutputSerializer(order).data)
 
 

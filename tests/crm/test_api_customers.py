@@ -176,3 +176,19 @@ def test_the_schema_and_docs_are_served_without_any_cdn(client, support_user):
     assert "cdn" not in docs.lower()
     redoc = client.get("/api/redoc/").content.decode()
     assert "drf_spectacular_sidecar/redoc" in redoc
+
+
+def test_the_docs_send_a_logged_out_visitor_to_log_in(client):
+    for path in ["/api/docs/", "/api/redoc/"]:
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response["Location"] == f"/accounts/login/?next={path}"
+
+
+def test_the_docs_pages_name_no_other_host(client, support_user):
+    client.force_login(support_user)
+    redoc = client.get("/api/redoc/").content.decode()
+    assert "fonts.googleapis.com" not in redoc and "https://" not in redoc
+    assert "Content-Security-Policy" in redoc  # stops Redoc's own attribution logo
+    swagger = client.get("/api/docs/").content.decode()
+    assert '"validatorUrl": null' in swagger  # no badge from validator.swagger.io

@@ -24,7 +24,7 @@ def test_a_new_customer_is_active_within_the_window_then_lapses():
     assert status(customer, day) == "active"
     assert status(customer, day + datetime.timedelta(days=89)) == "active"
     assert status(customer, day + datetime.timedelta(days=90)) == "lapsed"
-    assert status(customer, day - datetime.timedelta(days=1)) == "prospect"
+    assert status(customer, day - datetime.timedelta(days=1)) is None  # not yet acquired
 
 
 def test_an_order_day_keeps_a_customer_active_for_the_window():

@@ -130,3 +130,35 @@ def test_only_a_completed_order_can_be_refunded_and_a_repeat_is_a_no_op(
     assert excinfo.value.code == "invalid_status_change"
     order.refresh_from_db()
     assert order.status == Order.Status.REFUNDED
+
+
+def test_a_corrected_order_date_moves_customer_since_earlier_but_never_later(
+    django_capture_on_commit_callbacks,
+):
+    customer = factories.customer(customer_since=datetime.date(2025, 5, 1))
+    order = factories.order(customer, placed_at=factories.at_day(datetime.date(2025, 6, 1)))
+    sent = []
+    signals.order_corrected.connect(lambda **kw: sent.append(kw), weak=False, dispatch_uid="t")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.order_update(
+                order=order, placed_at=factories.at_day(datetime.date(2025, 4, 2))
+            )
+    finally:
+        signals.order_corrected.disconnect(dispatch_uid="t")
+    customer.refresh_from_db()
+    assert customer.customer_since == datetime.date(2025, 4, 2)
+    assert sent[0]["order_id"] == order.pk
+    assert sent[0]["previous_placed_at"] == factories.at_day(datetime.date(2025, 6, 1))
+
+    services.order_update(order=order, placed_at=factories.at_day(datetime.date(2025, 7, 1)))
+    customer.refresh_from_db()
+    assert customer.customer_since == datetime.date(2025, 4, 2)  # staff decide that
+
+
+def test_a_corrected_order_date_keeps_the_plausible_range():
+    customer = factories.customer()
+    order = factories.order(customer, days_ago=1)
+    with pytest.raises(ValidationError) as refused:
+        services.order_update(order=order, placed_at=factories.at_day(datetime.date(1999, 1, 1)))
+    assert "placed_at" in refused.value.message_dict

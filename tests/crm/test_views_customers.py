@@ -61,9 +61,32 @@ def test_a_bad_filter_value_shows_an_error_not_a_500(logged_in):
     assert 'data-testid="filter-errors"' in response.content.decode()
 
 
+def test_an_invalid_filter_is_named_in_words_and_the_valid_ones_still_apply(logged_in):
+    factories.customer(first_name="Agnieszka", country="PL")
+    factories.customer(first_name="Rūta", country="LT")
+    response = logged_in.get(
+        reverse("crm:customer-list"),
+        {"ordering": "bogus", "since_from": "2025-13-40", "country": "PL", "page_size": "7"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    errors = html.split('data-testid="filter-errors"')[1].split("</div>")[0]
+    assert "Sort by" in errors and "Customer since (from)" in errors and "Per page" in errors
+    assert "ordering" not in errors and "since_from" not in errors  # no raw parameter names
+    assert "Agnieszka" in html and "Rūta" not in html  # the country filter still applies
+
+
+def test_the_list_shows_25_50_or_100_per_page(logged_in):
+    for n in range(60):
+        factories.customer(first_name=f"Ilze{n:02d}")
+    html = logged_in.get(reverse("crm:customer-list"), {"page_size": "50"}).content.decode()
+    assert "Ilze49" in html and "Ilze50" not in html
+    assert "1–50 of 60" in html
+
+
 # session, user, user permissions, group permissions, customer count, customer page with
-# order aggregates, their tags, tag choices, owner choices
-LIST_QUERIES = 9
+# order aggregates, their tags, the page's statuses, tag choices, owner choices
+LIST_QUERIES = 10
 
 
 def test_the_list_query_count_stays_the_same_as_data_grows(logged_in, django_assert_num_queries):

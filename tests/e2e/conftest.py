@@ -47,25 +47,52 @@ def artifacts() -> Path:
 
 @pytest.fixture
 def page_for(browser, live_server):
-    """A new page with the given viewport; fails the test on any request off this server."""
+    """A new page with the given viewport; fails the test on any request off this server.
+
+    Requests to another host are aborted (nothing leaves the machine, even in a test)
+    and recorded. A request the page's Content-Security-Policy stopped inside the
+    browser never reached the network, so it does not count.
+    """
     pages = []
+
+    def local(url: str) -> bool:
+        return url.startswith((live_server.url, "data:", "blob:"))
 
     def make(width=1366, height=900):
         context = browser.new_context(viewport={"width": width, "height": height})
         page = context.new_page()
         page.outside_requests = []
+        page.console_errors = []
+
+        def route(route):
+            if local(route.request.url):
+                route.continue_()
+            else:
+                page.outside_requests.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", route)
         page.on(
             "request",
+            lambda r: None if local(r.url) else page.outside_requests.append(r.url),
+        )
+        page.on(
+            "requestfailed",
             lambda r: (
-                None
-                if r.url.startswith(live_server.url) or r.url.startswith("data:")
-                else page.outside_requests.append(r.url)
+                page.outside_requests.remove(r.url)
+                if r.failure == "csp" and r.url in page.outside_requests
+                else None
             ),
+        )
+        page.on(
+            "console",
+            lambda m: page.console_errors.append(m.text) if m.type == "error" else None,
         )
         pages.append((context, page))
         return page
 
     yield make
     for context, page in pages:
-        assert page.outside_requests == [], f"pages loaded from outside: {page.outside_requests}"
+        outside = sorted(set(page.outside_requests))
         context.close()
+        assert outside == [], f"pages loaded from outside: {outside}"

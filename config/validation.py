@@ -1,0 +1,18 @@
+"""Small validation helpers shared by services and the API."""
+
+
+def json_depth(value, limit: int) -> int:
+    """The nesting depth of parsed JSON, counting no further than `limit + 1`
+    (iterative, so a hostile document cannot exhaust the stack)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if not isinstance(item, dict | list):
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
