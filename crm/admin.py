@@ -1,33 +1,18 @@
+"""The administration shows crm's data read-only.
+
+Customers, orders, interactions and tags are written only through crm.services (by
+the pages, the API and imports), which keep every rule: date ranges, a customer's
+name-email-or-company, phone normalisation, attribute limits, customer_since against
+the first order, and the events higher apps listen to. A ModelAdmin form would save
+around them. The administration is for staff, roles and reading.
+"""
+
 from django.contrib import admin
 
 from crm.models import Customer, Interaction, Order, Tag
 
 
-@admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
-    list_display = ["name", "color"]
-    search_fields = ["name"]
-
-
-@admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "email", "phone", "country", "customer_since", "closed_on"]
-    list_filter = ["language", "country", "tags"]
-    search_fields = ["first_name", "last_name", "email", "external_id", "company"]
-    autocomplete_fields = ["owner"]
-    list_select_related = ["owner"]
-
-
-@admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
-    list_display = ["external_id", "customer", "placed_at", "total", "status", "channel"]
-    list_filter = ["status", "channel"]
-    search_fields = ["external_id"]
-    raw_id_fields = ["customer"]
-    list_select_related = ["customer"]
-
-    # Orders are recorded, refunded and cancelled only through crm.services, which keep
-    # customer_since true and send the order events loyalty and analytics rely on.
+class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
@@ -38,8 +23,31 @@ class OrderAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(Tag)
+class TagAdmin(ReadOnlyAdmin):
+    list_display = ["name", "color"]
+    search_fields = ["name"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "email", "phone", "country", "customer_since", "closed_on"]
+    list_filter = ["language", "country", "tags"]
+    search_fields = ["first_name", "last_name", "email", "external_id", "company"]
+    list_select_related = ["owner"]
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = ["external_id", "customer", "placed_at", "total", "status", "channel"]
+    list_filter = ["status", "channel"]
+    search_fields = ["external_id"]
+    raw_id_fields = ["customer"]
+    list_select_related = ["customer"]
+
+
 @admin.register(Interaction)
-class InteractionAdmin(admin.ModelAdmin):
+class InteractionAdmin(ReadOnlyAdmin):
     list_display = ["customer", "kind", "subject", "author", "occurred_at"]
     list_filter = ["kind", "direction"]
     raw_id_fields = ["customer"]
