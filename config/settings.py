@@ -401,5 +401,8 @@ LOGGING = {
         "django.server": {"handlers": [], "level": "INFO", "propagate": True},
     },
 }
+if not REDIS_URL:
+    # The filesystem broker has no host by design; kombu warns about it at every start.
+    LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}
 # The worker and beat log through the same handler instead of Celery's own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
