@@ -4,10 +4,12 @@ serializers that refuse unknown fields, and pagination with a bounded `page_size
 import json
 
 from django.conf import settings
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.settings import api_settings
@@ -41,8 +43,13 @@ class SafeJSONParser(JSONParser):
             data = json.loads(text, parse_constant=parse_constant)
         except RecursionError:
             raise ParseError(_("The JSON body is nested too deeply.")) from None
-        except ValueError as exc:
-            raise ParseError(_("The body is not valid JSON: %(error)s") % {"error": exc}) from None
+        except json.JSONDecodeError as exc:
+            raise ParseError(
+                _("The body is not valid JSON (line %(line)s, column %(column)s).")
+                % {"line": exc.lineno, "column": exc.colno}
+            ) from None
+        except ValueError:  # a constant such as NaN, or a number with too many digits
+            raise ParseError(_("The body is not valid JSON.")) from None
         if json_depth(data, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
             raise ParseError(_("The JSON body is nested too deeply."))
         return data
@@ -57,14 +64,23 @@ class InputSerializer(serializers.Serializer):
     """
 
     unknown_field_message = gettext_lazy("Unknown field: it cannot be set here.")
+    # A body of a million unknown keys gets an answer of a few lines, not megabytes.
+    max_unknown_reported = 20
 
     def to_internal_value(self, data):
         unknown = {}
         if hasattr(data, "keys"):
             writable = {name for name, field in self.fields.items() if not field.read_only}
+            names = [key for key in data.keys() if key not in writable]
             unknown = {
-                key: [str(self.unknown_field_message)] for key in data.keys() if key not in writable
+                str(key)[:100]: [str(self.unknown_field_message)]
+                for key in names[: self.max_unknown_reported]
             }
+            if len(names) > self.max_unknown_reported:
+                more = len(names) - self.max_unknown_reported
+                unknown["non_field_errors"] = [
+                    _("…and %(n)s more unknown fields.") % {"n": f"{more:,}"}
+                ]
         try:
             value = super().to_internal_value(data)
         except ValidationError as exc:
@@ -100,3 +116,70 @@ class Pagination(PageNumberPagination):
                 }
             )
         return size
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 time that must carry its offset (`Z` or `+03:00`).
+
+    A time without one would be read in the business time zone, where some local
+    times happen twice (autumn) or never (spring, e.g. 03:30 on the last Sunday of
+    March in Riga); the stored instant would then differ from the one meant.
+    """
+
+    default_error_messages = {
+        "naive": gettext_lazy(
+            "Give the time with its offset, e.g. 2026-03-29T10:30:00+03:00 or ...Z."
+        ),
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None  # the parent names the format
+            if parsed is not None and parsed.tzinfo is None:
+                self.fail("naive")
+        return super().to_internal_value(value)
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """DRF's ordering, refusing a sort it does not know instead of ignoring it."""
+
+    def get_ordering(self, request, queryset, view):
+        raw = request.query_params.get(self.ordering_param)
+        if raw:
+            context = {"request": request}
+            valid = {name for name, _label in self.get_valid_fields(queryset, view, context)}
+            wrong = [term for term in raw.split(",") if term.strip().lstrip("-") not in valid]
+            if wrong:
+                raise ValidationError(
+                    {
+                        self.ordering_param: [
+                            _("Sort by one of: %(choices)s (prefix - for descending).")
+                            % {"choices": ", ".join(sorted(valid))}
+                        ]
+                    }
+                )
+        return super().get_ordering(request, queryset, view)
+
+
+class KnownQueryParamsMixin:
+    """List endpoints refuse query parameters they do not know (`?statu=active` would
+    otherwise return everyone, looking like an answer)."""
+
+    always_known = {"page", "page_size", "ordering", "format"}
+
+    def list(self, request, *args, **kwargs):
+        known = set(self.always_known)
+        for backend in self.filter_backends:
+            get_class = getattr(backend(), "get_filterset_class", None)
+            filterset_class = get_class(self, self.get_queryset()) if get_class else None
+            if filterset_class is not None:
+                known |= set(filterset_class.base_filters)
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            raise ValidationError(
+                {name[:100]: [_("Unknown query parameter.")] for name in unknown[:20]}
+            )
+        return super().list(request, *args, **kwargs)

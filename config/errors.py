@@ -37,7 +37,7 @@ def _page(request, template: str, status: int, context: dict | None = None) -> H
 @requires_csrf_token
 def bad_request(request, exception=None):
     if isinstance(exception, RequestDataTooBig):  # form fields of a multipart body
-        return request_too_large(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        return request_too_large(request)
     if is_api_request(request):
         return api_error("bad_request", _("The request could not be read."), 400)
     return _page(request, "errors/400.html", 400)
@@ -87,28 +87,21 @@ def csrf_failure(request, reason=""):
     return _page(request, "errors/403_csrf.html", 403)
 
 
-def request_too_large(request, limit: int | None = None) -> HttpResponse:
-    limit_kb = (limit or body_limit(request)) // 1024
+def request_too_large(request) -> HttpResponse:
+    limit_kb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
     message = _("The request body is too large (at most %(kb)s KB).") % {"kb": f"{limit_kb:,}"}
     if is_api_request(request):
         return api_error("request_too_large", message, 413)
     return _page(request, "errors/413.html", 413, {"message": message})
 
 
-def body_limit(request) -> int:
-    """Bytes a request body may have: file uploads get UPLOAD_MAX_BYTES, the rest
-    (JSON, forms) REQUEST_BODY_MAX_BYTES, which is also Django's in-memory limit."""
-    content_type = request.META.get("CONTENT_TYPE", "")
-    if content_type.startswith("multipart/form-data"):
-        return settings.UPLOAD_MAX_BYTES
-    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-
-
 class RequestBodyLimitMiddleware:
-    """Refuse a body over its limit with 413 before anything reads it.
+    """Refuse a body over REQUEST_BODY_MAX_BYTES with 413 before anything reads it.
 
     Django itself would refuse it only when a view reads `request.body`, as a
-    400 HTML page; DRF reads the stream directly and would parse any size.
+    400 HTML page; DRF reads the stream directly and would parse any size. The
+    limit holds for multipart bodies too: nothing in Retain takes file uploads yet
+    (an import page that does will declare its own, larger limit).
     """
 
     def __init__(self, get_response):
@@ -123,6 +116,6 @@ class RequestBodyLimitMiddleware:
             if is_api_request(request):
                 return api_error("bad_request", _("The Content-Length header is invalid."), 400)
             return _page(request, "errors/400.html", 400)
-        if length > body_limit(request):
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             return request_too_large(request)
         return self.get_response(request)

@@ -87,7 +87,9 @@ def api_exception_handler(exc, context):
             "message": _("Something went wrong on our side; it has been logged."),
             "fields": {},
         }
-        return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        response = Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        response._has_been_logged = True  # Django would log the 500 a second time
+        return response
 
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}

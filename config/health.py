@@ -13,14 +13,14 @@ from django.db import connection
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from config.celery import HEARTBEAT_CACHE_KEY, app
 
 logger = logging.getLogger(__name__)
 
 
-@require_GET
+@require_safe
 @never_cache
 def healthz(request):
     return JsonResponse({"status": "ok"})
@@ -57,7 +57,7 @@ def _heartbeat_age_seconds() -> int | None:
     return int((timezone.now() - datetime.fromisoformat(mark)).total_seconds())
 
 
-@require_GET
+@require_safe
 @never_cache
 def readyz(request):
     checks = {"database": _check_database(), "broker": _check_broker()}

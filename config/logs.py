@@ -14,16 +14,19 @@ class UTCFormatter(logging.Formatter):
 
 
 class ClientErrorsWithoutTraceback(logging.Filter):
-    """Drop the traceback of a request that ended in a 4xx answer.
+    """A request that ended in a 4xx answer is one warning line.
 
     Django logs a refused permission or a bad request with the exception that
-    produced it; that is the client's mistake, told in one warning line. 5xx keep
-    theirs: they are our bugs.
+    produced it, and a refused body (too many fields, too large) as an ERROR of
+    django.security; that is the client's mistake, not ours. 5xx keep their
+    traceback and level: they are our bugs.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         status = getattr(record, "status_code", None)
-        if status is not None and 400 <= status < 500 and record.exc_info:
+        if status is not None and 400 <= status < 500:
             record.exc_info = None
             record.exc_text = None
+            if record.levelno > logging.WARNING:
+                record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True

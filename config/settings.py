@@ -127,6 +127,8 @@ if not _db.get("ENGINE"):
 if _db["ENGINE"] not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL or SQLite.")
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # Unicode-aware lower(), upper() and LIKE (config/db/sqlite3/base.py).
+    _db["ENGINE"] = "config.db.sqlite3"
     # WAL lets the web process read while the worker writes; IMMEDIATE makes a
     # writing transaction take the lock up front instead of failing half-way.
     _db.setdefault("OPTIONS", {}).update(
@@ -226,10 +228,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 PROXY_COUNT = env_int("PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
 
-# Bodies: JSON and forms up to REQUEST_BODY_MAX_BYTES (Django's in-memory limit too),
-# file uploads up to UPLOAD_MAX_BYTES; larger ones are answered 413.
+# Request bodies (JSON, forms, multipart) up to REQUEST_BODY_MAX_BYTES, Django's
+# in-memory limit too; larger ones are answered 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("REQUEST_BODY_MAX_BYTES", 1024 * 1024, minimum=1024)
-UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
@@ -324,7 +325,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["config.permissions.RolePermissions"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "config.api.StrictOrderingFilter",
     ],
     # Every answer under /api/ is JSON (config.errors covers what DRF never sees).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -333,7 +334,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "1200/min"},
+    # "auth": the token endpoint, per client address (axes locks per username and address).
+    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "1200/min", "auth": "30/min"},
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",

@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
+from django.views.decorators.http import require_safe
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
-from config.accounts import PasswordResetConfirmView
+from config.accounts import LoginForm, PasswordChangeView, PasswordResetConfirmView
 from config.api_auth import ObtainTokenView
 from config.api_docs import SchemaView
 from config.errors import api_not_found
@@ -14,7 +15,9 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="crm:customer-list", permanent=False)),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=LoginForm
+        ),
         name="login",
     ),
     path(
@@ -22,6 +25,7 @@ urlpatterns = [
         PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    path("accounts/password_change/", PasswordChangeView.as_view(), name="password_change"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("customers/", include("crm.urls")),
@@ -32,12 +36,12 @@ urlpatterns = [
     # The documentation pages are for people: a logged-out visitor is sent to log in.
     path(
         "api/docs/",
-        login_required(SpectacularSwaggerView.as_view(url_name="api-schema")),
+        require_safe(login_required(SpectacularSwaggerView.as_view(url_name="api-schema"))),
         name="api-docs",
     ),
     path(
         "api/redoc/",
-        login_required(SpectacularRedocView.as_view(url_name="api-schema")),
+        require_safe(login_required(SpectacularRedocView.as_view(url_name="api-schema"))),
         name="api-redoc",
     ),
     # Last: any other /api/ address is a JSON 404, with DEBUG on as well as off.

@@ -1,5 +1,7 @@
 """Small validation helpers shared by services and the API."""
 
+import unicodedata
+
 
 def json_depth(value, limit: int) -> int:
     """The nesting depth of parsed JSON, counting no further than `limit + 1`
@@ -16,3 +18,9 @@ def json_depth(value, limit: int) -> int:
         children = item.values() if isinstance(item, dict) else item
         stack.extend((child, depth + 1) for child in children)
     return deepest
+
+
+def is_blank(text: str | None) -> bool:
+    """True when a text has nothing a person can see: only spaces, zero-width or
+    control characters (a name of U+200B is no name)."""
+    return not any(unicodedata.category(char)[0] in "LNPS" for char in text or "")

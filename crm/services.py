@@ -19,7 +19,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import ApplicationError
-from config.validation import json_depth
+from config.validation import is_blank
 from crm import signals
 from crm.models import Customer, Interaction, Order, Tag
 
@@ -126,37 +126,47 @@ def _day_start(day: datetime.date) -> datetime.datetime:
 
 
 def _check_attributes(value: Any) -> None:
-    """Free-form attributes: a JSON object within the size, key and depth limits."""
+    """Free-form attributes: a JSON object within the size, key and depth limits, which
+    hold at every level, and no NUL character (PostgreSQL cannot store one)."""
+
+    def refuse(message: str):
+        raise ValidationError({"attributes": message})
+
     if not isinstance(value, dict):
-        raise ValidationError({"attributes": _("Attributes must be an object of named values.")})
-    if len(value) > ATTRIBUTES_MAX_KEYS:
-        raise ValidationError(
-            {"attributes": _("At most %(n)s attributes.") % {"n": ATTRIBUTES_MAX_KEYS}}
-        )
-    if any(len(str(key)) > ATTRIBUTES_MAX_KEY_LENGTH for key in value):
-        raise ValidationError(
-            {
-                "attributes": _("Attribute names have at most %(n)s characters.")
-                % {"n": ATTRIBUTES_MAX_KEY_LENGTH}
-            }
-        )
-    if json_depth(value, ATTRIBUTES_MAX_DEPTH) > ATTRIBUTES_MAX_DEPTH:
-        raise ValidationError(
-            {
-                "attributes": _("Attributes nest at most %(n)s levels deep.")
-                % {"n": ATTRIBUTES_MAX_DEPTH}
-            }
-        )
+        refuse(_("Attributes must be an object of named values."))
+    stack = [(value, 1)]
+    while stack:  # iterative: a hostile document cannot exhaust the stack
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                refuse(_("Attributes cannot contain the NUL character."))
+            continue
+        if not isinstance(item, dict | list):
+            continue
+        if depth > ATTRIBUTES_MAX_DEPTH:
+            refuse(_("Attributes nest at most %(n)s levels deep.") % {"n": ATTRIBUTES_MAX_DEPTH})
+        if isinstance(item, dict):
+            if len(item) > ATTRIBUTES_MAX_KEYS:
+                refuse(_("At most %(n)s attributes in one object.") % {"n": ATTRIBUTES_MAX_KEYS})
+            for key in item:
+                if len(str(key)) > ATTRIBUTES_MAX_KEY_LENGTH:
+                    refuse(
+                        _("Attribute names have at most %(n)s characters.")
+                        % {"n": ATTRIBUTES_MAX_KEY_LENGTH}
+                    )
+                if "\x00" in str(key):
+                    refuse(_("Attributes cannot contain the NUL character."))
+            stack.extend((child, depth + 1) for child in item.values())
+        else:
+            stack.extend((child, depth + 1) for child in item)
     try:
         size = len(json.dumps(value, ensure_ascii=False, allow_nan=False).encode())
     except (TypeError, ValueError):
-        raise ValidationError({"attributes": _("Attributes must be plain JSON values.")}) from None
+        refuse(_("Attributes must be plain JSON values."))
     if size > ATTRIBUTES_MAX_BYTES:
-        raise ValidationError(
-            {
-                "attributes": _("Attributes take at most %(kb)s KB; these take %(size)s KB.")
-                % {"kb": ATTRIBUTES_MAX_BYTES // 1024, "size": -(-size // 1024)}
-            }
+        refuse(
+            _("Attributes take at most %(kb)s KB; these take %(size)s KB.")
+            % {"kb": ATTRIBUTES_MAX_BYTES // 1024, "size": -(-size // 1024)}
         )
 
 
@@ -168,25 +178,35 @@ def _check_known_fields(data: dict[str, Any]) -> None:
         )
 
 
-def _apply_consent(customer: Customer, data: dict, now: datetime.datetime) -> None:
+def _apply_consent(customer: Customer, data: dict, now: datetime.datetime) -> list[str]:
     """Giving consent stamps its time (unless an import gives one); withdrawing clears it.
 
-    A time alone corrects the stamp of consent already given; a time for
-    consent that is not given is refused rather than dropped.
+    A time alone corrects the stamp of consent already given; a time for consent that
+    is not given, or clearing the time of consent that stays given, is refused rather
+    than dropped. Returns the fields it set (only the channels `data` speaks of).
     """
+    touched = []
     for channel in ("email", "sms"):
         flag, stamp = f"{channel}_consent", f"{channel}_consent_at"
-        if flag not in data and not data.get(stamp):
+        if flag not in data and stamp not in data:
             continue
         was_given = getattr(customer, flag)
         given = bool(data[flag]) if flag in data else was_given
-        if not given and data.get(stamp):
+        new_stamp = data.get(stamp)
+        if not given and new_stamp:
             raise ValidationError({stamp: _("A consent time needs the consent itself.")})
+        if given and was_given and flag not in data and stamp in data and new_stamp is None:
+            raise ValidationError(
+                {stamp: _("Given consent keeps its time; withdraw the consent to clear it.")}
+            )
         setattr(customer, flag, given)
         if given:
-            setattr(customer, stamp, data.get(stamp) or getattr(customer, stamp) or now)
+            kept = getattr(customer, stamp) if was_given else None
+            setattr(customer, stamp, new_stamp or kept or now)
         else:
             setattr(customer, stamp, None)
+        touched += [flag, stamp]
+    return touched
 
 
 def _validate_customer(customer: Customer, changed: set[str] | None = None) -> None:
@@ -200,8 +220,8 @@ def _validate_customer(customer: Customer, changed: set[str] | None = None) -> N
     def writing(field: str) -> bool:
         return changed is None or field in changed
 
-    if not any(
-        (value or "").strip()
+    if all(
+        is_blank(value)
         for value in (customer.first_name, customer.last_name, customer.email, customer.company)
     ):
         raise ValidationError(_("Give at least a name, an email or a company."))
@@ -284,7 +304,7 @@ def customer_create(*, data: dict[str, Any], tags: Iterable[Tag] = ()) -> Custom
     _apply_consent(customer, {"email_consent": False, "sms_consent": False, **data}, now)
     _save_customer(customer)
     if tags:
-        customer.tags.set(tags)
+        customer.tags.set(_locked_tags(tags))
     return customer
 
 
@@ -298,7 +318,7 @@ def customer_update(
     so two edits cannot interleave.
     """
     _check_known_fields(data)
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = _locked_customer(customer.pk)
     changed = []
     for field, value in data.items():
         if field in CONSENT_FIELDS:
@@ -314,13 +334,33 @@ def customer_update(
     if "customer_since" in data:
         _check_since_not_after_first_order(customer)
     if CONSENT_FIELDS & set(data):
-        _apply_consent(customer, data, timezone.now())
-        changed += sorted(CONSENT_FIELDS)
+        changed += _apply_consent(customer, data, timezone.now())
     if changed:
         _save_customer(customer, update_fields=sorted(set(changed)) + ["updated_at"])
     if tags is not None:
-        customer.tags.set(tags)
+        customer.tags.set(_locked_tags(tags))
     return customer
+
+
+def _locked_customer(pk: int) -> Customer:
+    """The customer row, locked for this transaction; a 404 when another request
+    deleted it meanwhile."""
+    try:
+        return Customer.objects.select_for_update().get(pk=pk)
+    except Customer.DoesNotExist:
+        raise ApplicationError(
+            "not_found", _("This customer no longer exists."), status_code=404
+        ) from None
+
+
+def _locked_tags(tags: Iterable[Tag]) -> list[Tag]:
+    """The given tags, locked so a concurrent tag_delete waits; refused when one of
+    them was deleted meanwhile (it would break the link rows' foreign key)."""
+    wanted = {tag.pk for tag in tags}
+    locked = list(Tag.objects.select_for_update().filter(pk__in=wanted).order_by("pk"))
+    if len(locked) != len(wanted):
+        raise ValidationError({"tags": _("A tag was deleted meanwhile; reload and try again.")})
+    return locked
 
 
 def _parse_total(value: Any) -> Decimal:
@@ -330,6 +370,8 @@ def _parse_total(value: Any) -> Decimal:
         raise ValidationError({"total": _("Enter an amount such as 19.99.")}) from None
     if not total.is_finite() or total < 0:
         raise ValidationError({"total": _("The total cannot be negative.")})
+    if total == 0:
+        total = Decimal("0.00")  # never "-0.00"
     if total != total.quantize(Decimal("0.01")):
         raise ValidationError({"total": _("Use at most two decimal places.")})
     return total
@@ -343,7 +385,7 @@ def customer_delete(*, customer: Customer) -> None:
     deleted as a side effect.
     """
     # The lock makes a concurrent order_record (which locks the same row) wait or win.
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = _locked_customer(customer.pk)
     if Order.objects.filter(customer=customer).exists():
         raise ApplicationError(
             "customer_has_orders",
@@ -447,7 +489,11 @@ def order_update(
         if status not in _ALLOWED_STATUS_CHANGES.get(order.status, set()):
             raise ApplicationError(
                 "invalid_status_change",
-                _("A %(old)s order cannot become %(new)s.") % {"old": order.status, "new": status},
+                _("The order is %(old)s; it cannot become %(new)s.")
+                % {
+                    "old": Order.Status(order.status).label.lower(),
+                    "new": Order.Status(status).label.lower(),
+                },
                 {"status": [_("Only a completed order can be refunded or cancelled.")]},
             )
         order.status = status
@@ -493,7 +539,7 @@ def interaction_create(
 ) -> Interaction:
     """Add an entry to a customer's timeline (a note, call, email, chat or meeting)."""
     subject, body = (subject or "").strip(), (body or "").strip()
-    if not subject and not body:
+    if is_blank(subject) and is_blank(body):
         raise ValidationError({"body": _("Write something: a subject or a text.")})
     if len(body) > INTERACTION_BODY_MAX_LENGTH:
         raise ValidationError(
@@ -503,6 +549,8 @@ def interaction_create(
             }
         )
     _check_moment("occurred_at", occurred_at)
+    # Locked so a concurrent customer_delete cannot leave this row without its customer.
+    customer = _locked_customer(customer.pk)
     interaction = Interaction(
         customer=customer,
         author=author,
@@ -518,6 +566,8 @@ def interaction_create(
 
 
 def _check_tag_name_free(tag: Tag) -> None:
+    if is_blank(tag.name):
+        raise ValidationError({"name": _("Give the tag a name.")})
     if tag.name and Tag.objects.filter(name__iexact=tag.name).exclude(pk=tag.pk).exists():
         raise ValidationError({"name": _("A tag with this name already exists.")})
 
@@ -539,6 +589,12 @@ def tag_create(*, name: str, color: str = "secondary") -> Tag:
 @transaction.atomic
 def tag_update(*, tag: Tag, name: str | None = None, color: str | None = None) -> Tag:
     """Rename or recolour a tag."""
+    try:
+        tag = Tag.objects.select_for_update().get(pk=tag.pk)
+    except Tag.DoesNotExist:
+        raise ApplicationError(
+            "not_found", _("This tag no longer exists."), status_code=404
+        ) from None
     if name is not None:
         tag.name = name.strip()
     if color is not None:
@@ -555,5 +611,11 @@ def tag_update(*, tag: Tag, name: str | None = None, color: str | None = None) -
 
 @transaction.atomic
 def tag_delete(*, tag: Tag) -> None:
-    """Delete a tag; customers keep everything but the tag."""
-    tag.delete()
+    """Delete a tag; customers keep everything but the tag.
+
+    The row is locked first, so a customer update adding this tag either finishes
+    before (and its link is deleted too) or finds the tag gone.
+    """
+    locked = Tag.objects.select_for_update().filter(pk=tag.pk).first()
+    if locked is not None:
+        locked.delete()

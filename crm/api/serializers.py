@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from config.api import InputSerializer
+from config.api import AwareDateTimeField, InputSerializer
 from crm.models import Customer, Interaction, Order, Tag
 
 
@@ -88,11 +88,15 @@ class CustomerInputSerializer(InputSerializer):
         queryset=get_user_model().objects.filter(is_active=True),
         required=False,
         allow_null=True,
+        error_messages={
+            "does_not_exist": _("No active staff member has this username."),
+            "invalid": _("Give the owner's username."),
+        },
     )
     email_consent = serializers.BooleanField(required=False)
-    email_consent_at = serializers.DateTimeField(required=False, allow_null=True)
+    email_consent_at = AwareDateTimeField(required=False, allow_null=True)
     sms_consent = serializers.BooleanField(required=False)
-    sms_consent_at = serializers.DateTimeField(required=False, allow_null=True)
+    sms_consent_at = AwareDateTimeField(required=False, allow_null=True)
     attributes = serializers.DictField(required=False)
     tags = serializers.PrimaryKeyRelatedField(queryset=Tag.objects.all(), many=True, required=False)
 
@@ -123,7 +127,7 @@ class OrderOutputSerializer(serializers.ModelSerializer):
 class OrderInputSerializer(InputSerializer):
     external_id = serializers.CharField(max_length=100)
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
-    placed_at = serializers.DateTimeField()
+    placed_at = AwareDateTimeField()
     total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     currency = serializers.CharField(max_length=3, required=False)
     status = serializers.ChoiceField(choices=Order.Status.choices, required=False)
@@ -137,7 +141,7 @@ class OrderUpdateInputSerializer(InputSerializer):
     status = serializers.ChoiceField(
         choices=[Order.Status.REFUNDED, Order.Status.CANCELLED], required=False
     )
-    placed_at = serializers.DateTimeField(required=False)
+    placed_at = AwareDateTimeField(required=False)
 
     def validate(self, attrs):
         if not attrs:
@@ -171,4 +175,4 @@ class InteractionInputSerializer(InputSerializer):
     direction = serializers.ChoiceField(choices=Interaction.Direction.choices, required=False)
     subject = serializers.CharField(max_length=200, required=False, allow_blank=True)
     body = serializers.CharField(max_length=20000, required=False, allow_blank=True)
-    occurred_at = serializers.DateTimeField(required=False)
+    occurred_at = AwareDateTimeField(required=False)

@@ -8,16 +8,19 @@ from django.utils.translation import gettext as _
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, status, viewsets
-from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
+from config.api import KnownQueryParamsMixin
+from config.api import StrictOrderingFilter as OrderingFilter
 from crm import selectors, services
 from crm.api import serializers as s
 from crm.filters import CustomerFilter
 from crm.models import Customer, Interaction, Order, Tag
 
 
-class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CustomerViewSet(
+    KnownQueryParamsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Customers with search (`q`), filters and ordering; create, update, delete by role."""
 
     filter_backends = [DjangoFilterBackend]
@@ -90,7 +93,9 @@ class OrderFilter(django_filters.FilterSet):
         fields = ["customer", "status", "channel", "external_id"]
 
 
-class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class OrderViewSet(
+    KnownQueryParamsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Orders of visible customers. Recording needs crm.add_order; refunds crm.change_order."""
 
     filter_backends = [DjangoFilterBackend, OrderingFilter]
@@ -125,7 +130,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(s.OrderOutputSerializer(order).data)
 
 
-class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class InteractionViewSet(
+    KnownQueryParamsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Timeline entries (notes, calls, emails, chats, meetings) of visible customers."""
 
     filter_backends = [DjangoFilterBackend, OrderingFilter]
@@ -158,7 +165,7 @@ class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
 
 
-class TagViewSet(viewsets.ModelViewSet):
+class TagViewSet(KnownQueryParamsMixin, viewsets.ModelViewSet):
     """Tags to label customers; names are unique regardless of case."""
 
     filter_backends = [OrderingFilter]

@@ -7,6 +7,7 @@ import json
 import logging
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -128,8 +129,12 @@ def test_a_form_body_over_the_limit_is_a_413_page_on_the_login_page(
 
 
 def test_too_many_form_fields_are_a_400_not_a_500(no_tracebacks):
-    fields = {f"f{n}": "1" for n in range(1100)}
-    response = APIClient().post("/api/v1/auth/token/", fields, format="multipart")
+    from urllib.parse import urlencode
+
+    fields = urlencode({f"f{n}": "1" for n in range(1100)})
+    response = APIClient().post(
+        "/api/v1/auth/token/", fields, content_type="application/x-www-form-urlencoded"
+    )
     assert_api_error(response, 400)
 
 
@@ -195,8 +200,8 @@ def test_a_bug_in_an_api_view_answers_json_500_and_logs_it_once(records, caplog,
     response = records["client"].post("/api/v1/tags/", {"name": "X"}, format="json")
     assert_api_error(response, 500, "server_error")
     assert "boom" not in response.content.decode()
-    logged = [r for r in caplog.records if r.exc_info]
-    assert len(logged) == 1 and logged[0].levelno == logging.ERROR
+    logged = [r for r in caplog.records if "Internal Server Error" in r.getMessage()]
+    assert len(logged) == 1 and logged[0].levelno == logging.ERROR and logged[0].exc_info
 
 
 # --- 3. impossible dates -------------------------------------------------------------------
@@ -361,7 +366,7 @@ def test_an_update_keeps_the_closing_date_after_customer_since(records, no_trace
     ("attributes", "message"),
     [
         ({"notes": "x" * 9000}, "at most 8 KB"),
-        ({f"k{n}": n for n in range(51)}, "At most 50 attributes."),
+        ({f"k{n}": n for n in range(51)}, "At most 50 attributes in one object."),
         ({"a": {"b": {"c": {"d": 1}}}}, "at most 3 levels"),
         ({"k" * 101: 1}, "at most 100 characters"),
     ],
@@ -481,3 +486,230 @@ def test_public_pages_answer_bad_bodies_with_a_page_not_a_500(no_tracebacks, set
     assert nested.status_code < 500
     odd = client.post(path, {"username": "\x00", "email": "a" * 300, "language": "xx-evil"})
     assert odd.status_code < 500
+
+
+# --- what the second hostile review found ---------------------------------------------------
+
+
+def test_an_overlong_username_is_a_400_not_a_database_error(no_tracebacks):
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": "u" * 300, "password": "x"}, format="json"
+    )
+    assert "username" in assert_api_error(response, 400)["fields"]
+    page = Client().post("/accounts/login/", {"username": "u" * 300, "password": "x"})
+    assert page.status_code == 200
+    assert "at most 150 characters" in page.content.decode()
+
+
+def test_a_nul_character_in_attributes_is_refused(records, no_tracebacks):
+    for attributes in [{"a": "x\u0000"}, {"a\u0000": 1}, {"a": [{"b": "\u0000"}]}]:
+        response = send(
+            records,
+            "post",
+            "/api/v1/customers/",
+            json.dumps({"first_name": "A", "attributes": attributes}),
+        )
+        assert "NUL" in assert_api_error(response, 400)["fields"]["attributes"][0]
+
+
+def test_attribute_limits_hold_at_every_level(records, no_tracebacks):
+    for attributes in [{"a": {f"k{n}": n for n in range(51)}}, {"a": {"k" * 101: 1}}]:
+        response = send(
+            records,
+            "post",
+            "/api/v1/customers/",
+            json.dumps({"first_name": "A", "attributes": attributes}),
+        )
+        assert "attributes" in assert_api_error(response, 400)["fields"]
+
+
+def test_writes_racing_a_deletion_answer_404_or_400_not_500(records, admin_user):
+    from config.exceptions import ApplicationError
+
+    gone = factories.customer()
+    stale = Customer.objects.get(pk=gone.pk)
+    services.customer_delete(customer=gone)
+    with pytest.raises(ApplicationError) as second_delete:
+        services.customer_delete(customer=stale)
+    assert second_delete.value.status_code == 404
+    with pytest.raises(ApplicationError):
+        services.interaction_create(customer=stale, author=admin_user, body="Hello?")
+    with pytest.raises(ApplicationError):
+        services.customer_update(customer=stale, data={"first_name": "X"})
+    deleted_tag = services.tag_create(name="Gone")
+    services.tag_delete(tag=Tag.objects.get(pk=deleted_tag.pk))
+    with pytest.raises(ValidationError) as tags:
+        services.customer_update(customer=records["customer"], data={}, tags=[deleted_tag])
+    assert "tags" in tags.value.message_dict
+    services.tag_delete(tag=deleted_tag)  # deleting twice is a no-op
+
+
+def test_the_docs_pages_answer_get_and_head_only(records, admin_user, no_tracebacks):
+    client = Client()
+    client.force_login(admin_user)
+    for path in ["/api/docs/", "/api/redoc/"]:
+        assert client.options(path).status_code == 405
+        assert client.head(path).status_code == 200
+
+
+def test_the_token_endpoint_is_throttled_per_client_address(no_tracebacks, settings):
+    client = APIClient()
+    answers = [
+        client.post("/api/v1/auth/token/", {"username": f"u{n}", "password": "x"}, format="json")
+        for n in range(31)
+    ]
+    assert {a.status_code for a in answers[:30]} == {400}
+    assert_api_error(answers[30], 429, "throttled")
+
+
+def test_thousands_of_unknown_fields_get_a_short_answer(no_tracebacks):
+    body = {f"field{n}": 1 for n in range(5000)}
+    response = APIClient().post("/api/v1/auth/token/", body, format="json")
+    fields = assert_api_error(response, 400)["fields"]
+    assert len(fields) <= 25 and "4,980 more" in " ".join(fields["non_field_errors"])
+    assert len(response.content) < 5000
+
+
+def test_a_password_change_revokes_api_tokens(client, support_user):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=support_user)
+    client.force_login(support_user)
+    new_password = "another-long-passphrase-2026"
+    response = client.post(
+        "/accounts/password_change/",
+        {"old_password": PASSWORD, "new_password1": new_password, "new_password2": new_password},
+    )
+    assert response.status_code == 302
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert api.get("/api/v1/customers/").status_code == 401
+
+
+@pytest.mark.parametrize("field", ["placed_at"])
+def test_a_time_without_its_offset_is_refused(records, no_tracebacks, field):
+    response = records["client"].post(
+        "/api/v1/orders/",
+        {
+            "external_id": "DST-1",
+            "customer": records["customer"].pk,
+            "placed_at": "2026-03-29T03:30:00",
+            "total": "5",
+        },
+        format="json",
+    )
+    assert "offset" in assert_api_error(response, 400)["fields"][field][0]
+    note = records["client"].post(
+        "/api/v1/interactions/",
+        {"customer": records["customer"].pk, "body": "Hi", "occurred_at": "2026-03-29T03:30"},
+        format="json",
+    )
+    assert "occurred_at" in assert_api_error(note, 400)["fields"]
+
+
+def test_clearing_the_time_of_given_consent_is_refused(records, no_tracebacks):
+    customer = factories.customer(email_consent=True)
+    response = records["client"].patch(
+        f"/api/v1/customers/{customer.pk}/", {"email_consent_at": None}, format="json"
+    )
+    assert "email_consent_at" in assert_api_error(response, 400)["fields"]
+    withdrawn = records["client"].patch(
+        f"/api/v1/customers/{customer.pk}/", {"email_consent": False}, format="json"
+    )
+    assert withdrawn.json()["email_consent_at"] is None
+
+
+def test_an_old_consent_time_of_one_channel_does_not_block_the_other(records, settings):
+    customer = factories.customer(
+        sms_consent=True, sms_consent_at=factories.at_day(datetime.date(2005, 1, 1))
+    )
+    settings.EARLIEST_YEAR = 2010
+    services.customer_update(customer=customer, data={"email_consent": True})
+    customer.refresh_from_db()
+    assert customer.email_consent and customer.sms_consent_at.year == 2005
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200b\u200d", "\u2066\u2069", " \t "])
+def test_invisible_names_and_texts_are_refused(records, no_tracebacks, invisible):
+    customer = records["client"].post(
+        "/api/v1/customers/", {"first_name": invisible}, format="json"
+    )
+    assert_api_error(customer, 400)
+    tag = records["client"].post("/api/v1/tags/", {"name": invisible}, format="json")
+    assert_api_error(tag, 400)
+    note = records["client"].post(
+        "/api/v1/interactions/",
+        {"customer": records["customer"].pk, "body": invisible},
+        format="json",
+    )
+    assert_api_error(note, 400)
+
+
+def test_a_multipart_body_gets_the_same_size_limit(no_tracebacks, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("big.bin", b"x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10))
+    response = APIClient().post("/api/v1/auth/token/", {"file": upload}, format="multipart")
+    assert_api_error(response, 413)
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/api/v1/orders/", {"ordering": "bogus"}),
+        ("/api/v1/interactions/", {"ordering": "-nothing"}),
+        ("/api/v1/tags/", {"ordering": "name,colour"}),
+        ("/api/v1/customers/", {"statu": "active"}),
+        ("/api/v1/orders/", {"placed": "2025-01-01"}),
+    ],
+)
+def test_unknown_sorts_and_query_parameters_are_refused(records, no_tracebacks, path, params):
+    response = records["client"].get(path, params)
+    assert set(params) <= set(assert_api_error(response, 400)["fields"])
+
+
+def test_known_query_parameters_still_work(records, no_tracebacks):
+    client = records["client"]
+    for path, params in [
+        ("/api/v1/orders/", {"ordering": "-total", "status": "completed", "page_size": 5}),
+        ("/api/v1/interactions/", {"ordering": "occurred_at", "kind": "note"}),
+        ("/api/v1/tags/", {"ordering": "-name", "page": 1}),
+        ("/api/v1/customers/", {"q": "only", "status": "active", "ordering": "-revenue"}),
+    ]:
+        assert client.get(path, params).status_code == 200, path
+
+
+def test_a_negative_zero_total_is_stored_as_zero(records, no_tracebacks):
+    response = records["client"].post(
+        "/api/v1/orders/",
+        {
+            "external_id": "Z-0",
+            "customer": records["customer"].pk,
+            "placed_at": "2026-01-05T10:00:00Z",
+            "total": "-0",
+        },
+        format="json",
+    )
+    assert response.status_code == 201 and response.json()["total"] == "0.00"
+
+
+def test_health_answers_head(client):
+    assert client.head("/healthz").status_code == 200
+
+
+def test_messages_do_not_leak_python(records, no_tracebacks):
+    huge = records["client"].post(
+        "/api/v1/customers/", '{"first_name": ' + "9" * 5000 + "}", content_type="application/json"
+    )
+    assert "sys." not in assert_api_error(huge, 400)["message"]
+    owner = records["client"].post(
+        "/api/v1/customers/", {"first_name": "A", "owner": {"x": 1}}, format="json"
+    )
+    assert "{" not in assert_api_error(owner, 400)["fields"]["owner"][0]
+    services.order_status_set(order=records["order"], status="refunded")
+    cancel = records["client"].patch(
+        f"/api/v1/orders/{records['order'].pk}/", {"status": "cancelled"}, format="json"
+    )
+    assert assert_api_error(cancel, 400)["message"] == (
+        "The order is refunded; it cannot become cancelled."
+    )
