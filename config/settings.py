@@ -61,7 +61,6 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_bootstrap5",
-    "bootstrap",
     "phonenumber_field",
     "django_countries",
     "axes",

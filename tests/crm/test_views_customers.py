@@ -22,7 +22,7 @@ def test_the_list_shows_customers_with_their_totals_and_paginates(logged_in):
         factories.order(customer, total="12.50")
     page1 = logged_in.get(reverse("crm:customer-list")).content.decode()
     assert "Zane00 Liepa" in page1 and "Zane24 Liepa" in page1 and "Zane25 Liepa" not in page1
-    assert "12.50 EUR" in page1
+    assert "€12.50" in page1  # the account currency in the language's style
     assert "1–25 of 30" in page1
     page2 = logged_in.get(reverse("crm:customer-list"), {"page": 2}).content.decode()
     assert "Zane25 Liepa" in page2 and "Zane00 Liepa" not in page2
@@ -118,8 +118,8 @@ def test_the_profile_shows_contact_summary_and_timeline(logged_in, support_user)
     html = logged_in.get(reverse("crm:customer-detail", args=[customer.pk])).content.decode()
     assert "Agnieszka Nowak" in html
     assert "+48 600 123 456" in html
-    assert "150.00 EUR" in html  # revenue: completed only
-    assert "75.00 EUR" in html  # average order value
+    assert "€150.00" in html  # revenue: completed only
+    assert "€75.00" in html  # average order value
     assert "1 refunded, 0 cancelled" in html
     assert html.index("Size exchange") < html.index("Order PL-2") < html.index("Order PL-3")
 
@@ -225,3 +225,146 @@ def test_the_pages_render_in_every_language(logged_in, support_user, language):
     profile = logged_in.get(reverse("crm:customer-detail", args=[customer.pk])).content.decode()
     assert f'<html lang="{language}">' in listing and "Ieva" in listing
     assert f'<html lang="{language}">' in profile and "Sveiki" in profile
+
+
+def _row(html: str, name: str) -> str:
+    """The list row (<tr>...</tr>) that shows `name`."""
+    start = html.index(name)
+    return html[html.rindex("<tr", 0, start) : html.index("</tr>", start)]
+
+
+def test_each_row_shows_its_status_in_words_with_an_explanation(logged_in):
+    today = datetime.date.today()
+    active = factories.customer(first_name="Aktīva")
+    factories.order(active, days_ago=3)
+    factories.customer(first_name="Klusa", customer_since=today - datetime.timedelta(days=200))
+    factories.customer(
+        first_name="Slēgta",
+        customer_since=today - datetime.timedelta(days=300),
+        closed_on=today - datetime.timedelta(days=10),
+    )
+    html = logged_in.get(reverse("crm:customer-list")).content.decode()
+    assert 'data-status="active"' in _row(html, "Aktīva")
+    assert "Ordered or became a customer in the last 90 days" in _row(html, "Aktīva")
+    assert 'data-status="lapsed"' in _row(html, "Klusa")
+    assert "No order in the last 90 days" in _row(html, "Klusa")
+    assert 'data-status="closed"' in _row(html, "Slēgta")
+    assert "Prospect" not in html
+
+
+def test_a_row_carries_every_figure_a_phone_card_shows(logged_in):
+    customer = factories.customer(first_name="Marta", email="marta.ozolina@example.lv")
+    factories.order(
+        customer, total="1234.50", placed_at=factories.at_day(datetime.date(2026, 10, 13))
+    )
+    row = _row(logged_in.get(reverse("crm:customer-list")).content.decode(), "Marta")
+    # On a phone the row is a card: name, email, status, then the figures with their labels.
+    assert 'title="marta.ozolina@example.lv"' in row
+    assert 'data-status="active"' in row or 'data-status="lapsed"' in row
+    assert 'data-label="Orders"' in row and 'data-label="Revenue"' in row
+    assert 'data-label="Last order"' in row
+    assert "€1,234.50" in row
+    assert '<td class="cell-figure text-nowrap" data-label="Last order">13 Oct 2026</td>' in row
+
+
+def test_the_per_page_choice_keeps_the_search_and_filters(logged_in):
+    factories.customer(first_name="Ilze", country="LV")
+    html = logged_in.get(
+        reverse("crm:customer-list"), {"q": "ilze", "country": "LV", "page_size": "50", "page": "1"}
+    ).content.decode()
+    sizes = html.split('data-testid="page-sizes"')[1].split("</div>\n  </div>")[0]
+    assert 'href="?q=ilze&amp;country=LV"' in sizes  # 25, the default, needs no parameter
+    assert 'href="?q=ilze&amp;country=LV&amp;page_size=100"' in sizes
+    assert 'class="btn btn-sm active" aria-current="true"' in sizes.split("page_size=100")[0]
+    # The search form sends the chosen size along with the next search.
+    assert '<input type="hidden" name="page_size" value="50">' in html
+
+
+def test_pagination_links_keep_the_query_and_change_only_the_page(logged_in):
+    for n in range(30):
+        factories.customer(first_name=f"Ieva{n:02d}", country="LV")
+    html = logged_in.get(
+        reverse("crm:customer-list"), {"country": "LV", "ordering": "name"}
+    ).content.decode()
+    assert 'href="?country=LV&amp;ordering=name&amp;page=2" rel="next"' in html
+
+
+def test_an_empty_list_without_filters_says_there_are_no_customers_yet(logged_in):
+    html = logged_in.get(reverse("crm:customer-list")).content.decode()
+    assert "No customers yet." in html
+    assert "No customer matches these filters." not in html
+
+
+def test_the_profile_uses_one_date_and_one_date_time_style(logged_in, support_user):
+    customer = factories.customer(
+        first_name="Laura",
+        customer_since=datetime.date(2024, 8, 6),
+        email_consent=True,
+    )
+    factories.order(customer, placed_at=factories.at_day(datetime.date(2024, 8, 6), hour=11))
+    html = logged_in.get(reverse("crm:customer-detail", args=[customer.pk])).content.decode()
+    assert "Customer since 6 Aug 2024" in html
+    assert ">6 Aug 2024, 11:00</time>" in html
+    assert "06 Aug 2024" not in html  # no second date style on the page
+
+
+@pytest.mark.parametrize(
+    ("language", "since", "revenue", "placed"),
+    [
+        ("lv", "06.08.2024.", "1\xa0234,50\xa0€", "06.08.2024. 11:00"),
+        ("lt", "2024-08-06", "1\xa0234,50\xa0€", "2024-08-06 11:00"),
+        ("pl", "06.08.2024", "1\xa0234,50\xa0€", "06.08.2024 11:00"),
+        ("ru", "06.08.2024", "1\xa0234,50\xa0€", "06.08.2024 11:00"),
+    ],
+)
+def test_dates_and_money_follow_the_language(logged_in, language, since, revenue, placed):
+    customer = factories.customer(first_name="Ieva", customer_since=datetime.date(2024, 8, 6))
+    factories.order(
+        customer, total="1234.50", placed_at=factories.at_day(datetime.date(2024, 8, 6), hour=11)
+    )
+    logged_in.post("/i18n/setlang/", {"language": language, "next": "/"})
+    html = logged_in.get(reverse("crm:customer-detail", args=[customer.pk])).content.decode()
+    assert since in html
+    assert f'data-testid="revenue">{revenue}</div>' in html
+    assert f">{placed}</time>" in html
+
+
+def test_older_timeline_entries_offer_a_way_back_to_the_newest(logged_in, support_user):
+    customer = factories.customer()
+    for n in range(40):
+        services.interaction_create(customer=customer, author=support_user, body=f"n{n}")
+    url = reverse("crm:customer-detail", args=[customer.pk])
+    newest = logged_in.get(url).content.decode()
+    assert "Show older" in newest and "Back to newest" not in newest
+    until = newest.split("?until=")[1].split("#")[0]
+    older = logged_in.get(f"{url}?until={until}", HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-testid="back-to-newest"' in older
+    assert f'hx-get="{url}" hx-select="#timeline"' in older  # back to the newest, in place
+    assert "That is the whole history." in older  # 40 entries: the second page is the last
+
+
+def test_a_role_without_orders_or_notes_is_told_so_instead_of_an_empty_timeline(client):
+    from django.contrib.auth.models import Group, Permission
+
+    from tests.conftest import make_user
+
+    group = Group.objects.create(name="Contacts only")
+    group.permissions.add(Permission.objects.get(codename="view_customer"))
+    user = make_user("cleo.contacts", None)
+    user.groups.add(group)
+    customer = factories.customer()
+    client.force_login(user)
+    html = client.get(reverse("crm:customer-detail", args=[customer.pk])).content.decode()
+    assert "Your role does not show orders or notes." in html
+    assert "Nothing on the timeline yet." not in html
+
+
+def test_the_folded_filter_button_counts_the_filters_in_use(logged_in):
+    factories.customer(first_name="Ilze", country="LV")
+    html = logged_in.get(
+        reverse("crm:customer-list"),
+        {"q": "ilze", "country": "LV", "status": "active", "ordering": "name"},
+    ).content.decode()
+    assert 'data-testid="filters-in-use">2<' in html  # country and status; not search or sort
+    plain = logged_in.get(reverse("crm:customer-list"), {"q": "ilze"}).content.decode()
+    assert 'data-testid="filters-in-use"' not in plain

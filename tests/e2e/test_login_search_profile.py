@@ -61,6 +61,11 @@ def test_support_finds_a_customer_and_adds_a_note(
 
     _login(page, live_server.url)
     assert page.locator("[data-testid=customer-name]").count() == 13
+    anna = page.locator("[data-testid=customer-row]", has_text="Anna Bērziņa")
+    # Phone or desktop, a row shows the status, the revenue and the last order.
+    assert anna.locator("[data-testid=customer-status]").inner_text().strip() == "Active"
+    assert anna.locator("[data-testid=customer-revenue]").is_visible()
+    assert anna.locator("[data-testid=customer-revenue]").inner_text() == "€225.50"
     page.screenshot(path=artifacts / f"{device}-customer-list.png", full_page=True)
 
     page.fill("[data-testid=search]", "bērz")
@@ -72,7 +77,7 @@ def test_support_finds_a_customer_and_adds_a_note(
     page.click("text=Anna Bērziņa")
     page.wait_for_selector("[data-testid=profile-name]")
     assert page.inner_text("[data-testid=profile-name]") == "Anna Bērziņa"
-    assert "225.50 EUR" in page.inner_text("[data-testid=order-summary]")
+    assert "€225.50" in page.inner_text("[data-testid=order-summary]")
     assert "+371 29 123 456" in page.inner_text("[data-testid=contact]")
     assert page.locator("[data-testid=timeline-order]").count() == 3
     assert "Delivery question" in page.inner_text("[data-testid=timeline]")
@@ -92,3 +97,31 @@ def test_support_finds_a_customer_and_adds_a_note(
     page.wait_for_selector("[data-testid=note-errors]")
     assert "Write something" in page.inner_text("[data-testid=note-errors]")
     assert customers.interactions.count() == 2
+
+
+def test_older_timeline_entries_load_in_place_and_lead_back_to_the_newest(
+    page_for, live_server, support_user
+):
+    from crm import services
+
+    customer = factories.customer(first_name="Ilze", last_name="Kalna")
+    for n in range(45):
+        services.interaction_create(customer=customer, author=support_user, subject=f"Call {n}")
+    page = page_for(390, 844)
+    _login(page, live_server.url)
+    page.goto(f"{live_server.url}/customers/{customer.pk}/")
+    entries = page.locator("[data-testid=timeline-interaction]")
+    assert entries.count() == 30
+    assert page.locator("[data-testid=back-to-newest]").count() == 0
+
+    page.click("text=Show older")
+    page.wait_for_selector("[data-testid=back-to-newest]")
+    assert entries.count() == 45
+    assert "That is the whole history." in page.inner_text("[data-testid=timeline]")
+
+    page.click("[data-testid=back-to-newest]")
+    page.wait_for_function(
+        "document.querySelectorAll('[data-testid=timeline-interaction]').length === 30"
+    )
+    assert entries.first.inner_text().startswith("Call 44")
+    assert page.locator("[data-testid=back-to-newest]").count() == 0
