@@ -1,1 +1,1 @@
-"""Nightly metric snapshots (METRICS.md) and the staff dashboards that read them (coming next)."""
+"""Nightly metric snapshots (docs/metrics.md) and the dashboards that read them (coming next)."""

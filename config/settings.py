@@ -278,11 +278,11 @@ FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 # The business time zone: dates are stored in UTC and shown, and business days
-# counted (METRICS.md), in this zone.
+# counted (docs/metrics.md), in this zone.
 TIME_ZONE = env_time_zone("TIME_ZONE", "Europe/Riga")
 CELERY_TIMEZONE = TIME_ZONE  # crontab schedules run on business days
 CURRENCY = env_currency("CURRENCY", "EUR")
-# METRICS.md "Activity window W": None means the contractual model.
+# docs/metrics.md "Activity window W": None means the contractual model.
 ACTIVITY_WINDOW_DAYS = env_int("ACTIVITY_WINDOW_DAYS", 90, minimum=1, allow_none=True)
 # The earliest year an order, interaction or acquisition date may have: older dates are
 # typing or import mistakes. The latest is today (business time zone).

@@ -1,18 +1,23 @@
 """Staff roles: Django groups with explicit permissions (README: role matrix).
 
 The matrix is data, synced into the database after every migrate, so a fresh
-install and a long-running one grant exactly the same rights. Later apps add
-their permissions to the lists here when their models land.
+install and a long-running one grant exactly the same rights. Each app declares
+the grants for its own models with `role_grants_register()` from its
+`AppConfig.ready()` (crm's are CRM_GRANTS below); `roles_sync()` collects them all.
+crm never lists another app's permissions.
 """
 
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 SUPPORT = "Support"
 MARKETING = "Marketing"
 ADMIN = "Admin"
 
-ROLE_PERMISSIONS: dict[str, list[str]] = {
+ROLES = (SUPPORT, MARKETING, ADMIN)
+
+CRM_GRANTS: dict[str, list[str]] = {
     SUPPORT: [
         "crm.view_customer",
         "crm.add_customer",
@@ -32,9 +37,33 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "crm.change_tag",
         "crm.delete_tag",
     ],
-    # Admin holds every permission that exists, staff management included.
-    ADMIN: [],
 }
+
+_grants: dict[str, dict[str, list[str]]] = {}
+
+
+def role_grants_register(*, app_label: str, grants: dict[str, list[str]]) -> None:
+    """Declare which role gets which permissions of `app_label`'s models.
+
+    An app grants only its own permissions ("loyalty.view_account" from loyalty).
+    Admin needs no grants: it holds every permission that exists.
+    """
+    for role, codes in grants.items():
+        if role not in ROLES:
+            raise ImproperlyConfigured(f"{app_label}: unknown role {role!r}.")
+        foreign = [code for code in codes if not code.startswith(f"{app_label}.")]
+        if foreign:
+            raise ImproperlyConfigured(f"{app_label} may grant only its own permissions: {foreign}")
+    _grants[app_label] = {role: list(codes) for role, codes in grants.items()}
+
+
+def role_permissions() -> dict[str, list[str]]:
+    """Every app's grants, collected per role (Admin: every permission, see roles_sync)."""
+    collected: dict[str, list[str]] = {role: [] for role in ROLES}
+    for grants in _grants.values():
+        for role, codes in grants.items():
+            collected[role] += codes
+    return collected
 
 
 def _permissions(codes: list[str]) -> list[Permission]:
@@ -56,7 +85,7 @@ def roles_sync() -> dict[str, int]:
     migrated yet are simply absent and are added by the next sync.
     """
     counts = {}
-    for role, codes in ROLE_PERMISSIONS.items():
+    for role, codes in role_permissions().items():
         group, _ = Group.objects.get_or_create(name=role)
         perms = list(Permission.objects.all()) if role == ADMIN else _permissions(codes)
         group.permissions.set(perms)

@@ -5,6 +5,7 @@ shows loaded in a fixed number of queries (STYLE.md rule 7).
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -26,7 +27,8 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from crm.models import Customer, Interaction, Order, Tag
+from crm.extensions import TimelineEntry, timeline_sources_for
+from crm.models import Customer, Order, Tag
 
 
 def customer_visible(*, user) -> QuerySet[Customer]:
@@ -44,7 +46,7 @@ def _day_start(day: datetime.date) -> datetime.datetime:
 
 
 def customer_status_q(status: str, *, day: datetime.date | None = None) -> Q:
-    """Customers active, lapsed or closed at the end of `day` (METRICS.md "Active customer").
+    """Customers active, lapsed or closed at the end of `day` (docs/metrics.md "Active customer").
 
     Active: acquired by `day`; not closed on or before it unless a completed
     order came after the closing; with the activity window W set, an order day
@@ -102,7 +104,7 @@ def _status_case(day: datetime.date | None) -> Case:
 def customer_status_map(
     *, customer_ids: list[int], day: datetime.date | None = None
 ) -> dict[int, str]:
-    """ "active", "lapsed" or "closed" (METRICS.md) of each given customer, in one query.
+    """ "active", "lapsed" or "closed" (docs/metrics.md) of each given customer, in one query.
 
     For a page of rows: the rule's subqueries run for these ids only, not for
     every customer the list sorted.
@@ -157,7 +159,7 @@ class OrderSummary:
 
 
 def customer_order_summary(*, customer: Customer) -> OrderSummary:
-    """Completed-order totals of one customer (METRICS.md: cancelled and refunded never count)."""
+    """Completed-order totals of one customer (docs/metrics.md: cancelled, refunded never count)."""
     completed = Q(status=Order.Status.COMPLETED)
     row = Order.objects.filter(customer=customer).aggregate(
         orders=Count("id", filter=completed),
@@ -180,37 +182,24 @@ def customer_order_summary(*, customer: Customer) -> OrderSummary:
     )
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
-    kind: str  # "order" or "interaction"
-    at: datetime.datetime
-    item: Order | Interaction
-
-
 def customer_timeline(
     *,
     customer: Customer,
+    user,
     until: datetime.datetime | None = None,
+    kinds: Iterable[str] = (),
     limit: int = 30,
-    orders: bool = True,
-    interactions: bool = True,
 ) -> tuple[list[TimelineEntry], datetime.datetime | None]:
-    """A customer's orders and interactions at or before `until`, newest first.
+    """A customer's timeline at or before `until`, newest first, merged from every
+    registered source the user may see (crm.extensions), or only those of `kinds`.
 
-    Returns about `limit` entries and the cursor (`until` of the next, older
-    page), or None when nothing older exists. Entries sharing one instant are
-    never split across pages. Two queries, whatever the history's length;
-    `orders`/`interactions` leave out what the viewer may not see.
+    Returns about `limit` entries and the cursor (`until` of the next, older page),
+    or None when nothing older exists. Entries sharing one instant are never split
+    across pages. One query per source, whatever the history's length.
     """
-    order_rows = Order.objects.filter(customer=customer) if orders else Order.objects.none()
-    note_rows = Interaction.objects.filter(customer=customer).select_related("author")
-    if not interactions:
-        note_rows = note_rows.none()
-    if until is not None:
-        order_rows = order_rows.filter(placed_at__lte=until)
-        note_rows = note_rows.filter(occurred_at__lte=until)
-    entries = [TimelineEntry("order", o.placed_at, o) for o in order_rows[: limit + 1]]
-    entries += [TimelineEntry("interaction", i.occurred_at, i) for i in note_rows[: limit + 1]]
+    kinds = set(kinds)
+    sources = [s for s in timeline_sources_for(user=user) if not kinds or s.kind in kinds]
+    entries = [entry for s in sources for entry in s.fetch(customer, None, until, limit + 1)]
     entries.sort(key=lambda entry: entry.at, reverse=True)
     if len(entries) <= limit:
         return entries, None
@@ -219,12 +208,9 @@ def customer_timeline(
     if page:
         return page, boundary  # the next page starts with the entries at `boundary`
     # More than `limit` entries at one instant (a bulk import): show all of them.
-    page = [TimelineEntry("order", o.placed_at, o) for o in order_rows.filter(placed_at=boundary)]
-    page += [
-        TimelineEntry("interaction", i.occurred_at, i)
-        for i in note_rows.filter(occurred_at=boundary)
-    ]
-    return page, boundary - datetime.timedelta(microseconds=1)
+    just_before = boundary - datetime.timedelta(microseconds=1)
+    page = [entry for s in sources for entry in s.fetch(customer, just_before, boundary, None)]
+    return page, just_before
 
 
 def tag_list() -> QuerySet[Tag]:

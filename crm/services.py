@@ -261,7 +261,7 @@ def _save_customer(customer: Customer, *, update_fields: list[str] | None = None
 
 
 def _check_since_not_after_first_order(customer: Customer) -> None:
-    """METRICS.md: a customer is acquired no later than the first completed order day."""
+    """docs/metrics.md: a customer is acquired no later than the first completed order day."""
     first = (
         Order.objects.filter(customer=customer, status=Order.Status.COMPLETED)
         .order_by("placed_at")
@@ -407,7 +407,7 @@ def order_record(
     channel: str = Order.Channel.WEB,
     item_count: int = 1,
 ) -> Order:
-    """Record an order and keep `customer_since` true (METRICS.md).
+    """Record an order and keep `customer_since` true (docs/metrics.md).
 
     A completed order placed on a business day before `customer_since` moves it
     to that day. Totals are Decimal in the account currency (setting CURRENCY);
@@ -512,7 +512,7 @@ def order_status_set(*, order: Order, status: str) -> Order:
 
 
 def _move_customer_since_to(customer_id: int, day: datetime.date) -> None:
-    """METRICS.md: an order day before `customer_since` moves it to that day."""
+    """docs/metrics.md: an order day before `customer_since` moves it to that day."""
     customer = Customer.objects.select_for_update().get(pk=customer_id)
     if day < customer.customer_since:
         customer.customer_since = day

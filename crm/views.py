@@ -6,13 +6,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm import selectors, services
+from crm.extensions import panels_for, timeline_sources_for
 from crm.filters import CustomerFilter
 from crm.forms import InteractionForm
 from crm.models import Customer
@@ -102,13 +104,38 @@ def _parse_cursor(value: str | None) -> datetime.datetime | None:
 
 
 def _timeline_context(request, customer: Customer) -> dict:
+    """The timeline page the address asks for: `until` (the cursor of "Show older") and
+    `kind` (one or more registered kinds; unknown ones are ignored)."""
+    sources = timeline_sources_for(user=request.user)
+    kinds = [k for k in request.GET.getlist("kind") if k in {s.kind for s in sources}]
     entries, next_until = selectors.customer_timeline(
         customer=customer,
+        user=request.user,
         until=_parse_cursor(request.GET.get("until")),
-        orders=request.user.has_perm("crm.view_order"),
-        interactions=request.user.has_perm("crm.view_interaction"),
+        kinds=kinds,
     )
-    return {"entries": entries, "next_until": next_until, "customer": customer}
+    kind_query = QueryDict(mutable=True)
+    kind_query.setlist("kind", kinds)
+    return {
+        "entries": entries,
+        "next_until": next_until,
+        "customer": customer,
+        "timeline_sources": sources,
+        "timeline_kinds": kinds,
+        "kind_query": kind_query.urlencode(),
+    }
+
+
+def _panels(request, customer: Customer) -> dict[str, list[tuple]]:
+    """Every registered profile panel the user may see, rendered, by column."""
+    columns: dict[str, list[tuple]] = {"side": [], "main": []}
+    for panel in panels_for(user=request.user):
+        context = panel.load(customer, request.user)
+        if context is None:
+            continue
+        html = render_to_string(panel.template, {**context, "panel": panel}, request)
+        columns[panel.column].append((panel, html))
+    return columns
 
 
 @require_GET
@@ -123,6 +150,7 @@ def customer_detail(request, pk: int):
         summary=_summary(request, customer),
         form=InteractionForm(),
         status=selectors.customer_status(customer=customer),
+        panels=_panels(request, customer),
     )
     return render(request, "crm/customer_detail.html", context)
 
@@ -157,5 +185,6 @@ def interaction_add(request, pk: int):
     context.update(
         summary=_summary(request, customer),
         status=selectors.customer_status(customer=customer),
+        panels=_panels(request, customer),
     )
     return render(request, "crm/customer_detail.html", context, status=400)

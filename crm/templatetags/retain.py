@@ -138,7 +138,7 @@ def interaction_icon(kind: str) -> str:
 
 @register.simple_tag
 def activity_window_days() -> int | None:
-    """METRICS.md's activity window W in days; None under the contractual model."""
+    """docs/metrics.md's activity window W in days; None under the contractual model."""
     return settings.ACTIVITY_WINDOW_DAYS
 
 

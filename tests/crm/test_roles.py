@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import Customer, Interaction, Order, Tag
-from crm.roles import ROLE_PERMISSIONS, roles_sync
+from crm.roles import role_permissions, roles_sync
 from tests import factories
 from tests.conftest import api_as
 
@@ -232,8 +232,8 @@ def test_roles_sync_is_idempotent_and_admin_holds_every_permission():
     first = roles_sync()
     second = roles_sync()
     assert first == second
-    assert first["Support"] == len(ROLE_PERMISSIONS["Support"])
-    assert first["Marketing"] == len(ROLE_PERMISSIONS["Marketing"])
+    assert first["Support"] == len(role_permissions()["Support"])
+    assert first["Marketing"] == len(role_permissions()["Marketing"])
     from django.contrib.auth.models import Permission
 
     assert first["Admin"] == Permission.objects.count()
@@ -248,3 +248,15 @@ def test_orders_cannot_be_added_or_deleted_in_the_administration(client, admin_u
         == 403
     )
     assert Order.objects.filter(pk=order.pk).exists()
+
+
+def test_an_app_grants_only_its_own_permissions_to_known_roles():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from crm.roles import role_grants_register
+
+    with pytest.raises(ImproperlyConfigured, match="only its own"):
+        role_grants_register(app_label="loyalty", grants={"Support": ["crm.delete_customer"]})
+    with pytest.raises(ImproperlyConfigured, match="unknown role"):
+        role_grants_register(app_label="loyalty", grants={"Cashier": ["loyalty.view_x"]})
+    assert all(code.startswith("crm.") for codes in role_permissions().values() for code in codes)

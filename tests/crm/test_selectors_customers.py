@@ -94,9 +94,11 @@ def test_the_timeline_merges_orders_and_notes_newest_first_and_pages_by_cursor(s
             body=f"n{hours}",
             occurred_at=now - datetime.timedelta(hours=hours),
         )
-    entries, cursor = selectors.customer_timeline(customer=customer, limit=3)
+    entries, cursor = selectors.customer_timeline(customer=customer, user=support_user, limit=3)
     assert [e.kind for e in entries] == ["order", "interaction", "order"]
-    older, end = selectors.customer_timeline(customer=customer, until=cursor, limit=3)
+    older, end = selectors.customer_timeline(
+        customer=customer, user=support_user, until=cursor, limit=3
+    )
     assert [e.kind for e in older] == ["interaction", "order"]
     assert end is None
     assert len({e.item.pk for e in entries + older if e.kind == "order"}) == 3
@@ -124,7 +126,9 @@ def test_entries_sharing_an_instant_are_never_split_across_pages(support_user):
     factories.order(customer, placed_at=now - datetime.timedelta(days=2))
     seen, until, pages = [], None, 0
     while True:
-        entries, until = selectors.customer_timeline(customer=customer, until=until, limit=3)
+        entries, until = selectors.customer_timeline(
+            customer=customer, user=support_user, until=until, limit=3
+        )
         seen += [(e.kind, e.item.pk) for e in entries]
         pages += 1
         if until is None or pages > 10:
@@ -138,7 +142,25 @@ def test_a_bulk_import_at_one_instant_larger_than_a_page_is_shown_whole(support_
     for _ in range(7):
         factories.order(customer, placed_at=instant)
     factories.order(customer, placed_at=instant - datetime.timedelta(days=1))
-    entries, until = selectors.customer_timeline(customer=customer, limit=3)
+    entries, until = selectors.customer_timeline(customer=customer, user=support_user, limit=3)
     assert len(entries) == 7
-    older, end = selectors.customer_timeline(customer=customer, until=until, limit=3)
+    older, end = selectors.customer_timeline(
+        customer=customer, user=support_user, until=until, limit=3
+    )
     assert len(older) == 1 and end is None
+
+
+def test_the_timeline_filters_by_kind_and_leaves_out_what_the_role_may_not_see(
+    support_user, marketing_user, no_role_user
+):
+    customer = factories.customer(customer_since=datetime.date(2024, 1, 1))
+    factories.order(customer, days_ago=2)
+    services.interaction_create(customer=customer, author=support_user, body="Called")
+    only_orders, _ = selectors.customer_timeline(
+        customer=customer, user=support_user, kinds=["order"]
+    )
+    assert [e.kind for e in only_orders] == ["order"]
+    everything, _ = selectors.customer_timeline(customer=customer, user=marketing_user)
+    assert [e.kind for e in everything] == ["interaction", "order"]
+    nothing, cursor = selectors.customer_timeline(customer=customer, user=no_role_user)
+    assert nothing == [] and cursor is None

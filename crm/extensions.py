@@ -1,0 +1,102 @@
+"""Extension points of the customer profile: panels and timeline sources.
+
+crm shows on its profile what higher apps know about a customer (a loyalty balance,
+survey answers, churn risk) without importing them, not even by a string name. Each
+app registers small records from its own `AppConfig.ready()`:
+
+    from crm.extensions import ProfilePanel, TimelineSource, panel_register, ...
+
+    panel_register(ProfilePanel(key="loyalty", label=_("Loyalty"), ...))
+    timeline_source_register(TimelineSource(kind="points", label=_("Points"), ...))
+
+crm registers its own panels and sources the same way (`crm/profile.py`), so the
+mechanism is in real use from the start. The registry never imports a contributor.
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One thing that happened to a customer, drawn by its source's template."""
+
+    kind: str
+    at: datetime.datetime
+    item: Any
+    template: str
+
+
+@dataclass(frozen=True)
+class TimelineSource:
+    """One kind of timeline entry (orders, notes, cases, ...).
+
+    `fetch(customer, start, end, limit)` returns that customer's entries with
+    `start < at <= end` (either bound may be None), newest first, at most `limit`
+    of them (None: all), in a fixed number of queries whatever the history's length.
+    Entries are shown to users with `permission` (None: everyone who sees the profile).
+    """
+
+    kind: str
+    label: Any  # a lazy translation
+    fetch: Callable[..., list[TimelineEntry]]
+    permission: str | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ProfilePanel:
+    """A card on the customer profile.
+
+    `load(customer, user)` returns the template's context, or None to hide the panel
+    for this customer and user, in a fixed number of queries. `column` is "side"
+    (beside the timeline) or "main" (above it); panels sort by `order`, then key.
+    """
+
+    key: str
+    label: Any
+    template: str
+    load: Callable[..., dict | None]
+    permission: str | None = None
+    column: str = "side"
+    order: int = 100
+
+
+_panels: dict[str, ProfilePanel] = {}
+_sources: dict[str, TimelineSource] = {}
+
+
+def panel_register(panel: ProfilePanel) -> None:
+    """Add a profile panel; a second panel with the same key is a programming error."""
+    if panel.column not in ("side", "main"):
+        raise ImproperlyConfigured(f"Profile panel {panel.key!r}: column must be side or main.")
+    if panel.key in _panels and _panels[panel.key] != panel:
+        raise ImproperlyConfigured(f"A profile panel {panel.key!r} is registered already.")
+    _panels[panel.key] = panel
+
+
+def timeline_source_register(source: TimelineSource) -> None:
+    """Add a timeline source; a second source of the same kind is a programming error."""
+    if source.kind in _sources and _sources[source.kind] != source:
+        raise ImproperlyConfigured(f"A timeline source {source.kind!r} is registered already.")
+    _sources[source.kind] = source
+
+
+def _allowed(user, permission: str | None) -> bool:
+    return permission is None or user.has_perm(permission)
+
+
+def panels_for(*, user) -> list[ProfilePanel]:
+    """The panels this user may see, in display order."""
+    visible = [p for p in _panels.values() if _allowed(user, p.permission)]
+    return sorted(visible, key=lambda p: (p.order, p.key))
+
+
+def timeline_sources_for(*, user) -> list[TimelineSource]:
+    """The timeline sources this user may see, in filter-menu order."""
+    visible = [s for s in _sources.values() if _allowed(user, s.permission)]
+    return sorted(visible, key=lambda s: (s.order, s.kind))

@@ -1,0 +1,82 @@
+"""crm's own profile panels and timeline sources, registered like any other app's
+(crm.extensions): contact, consent and tags; orders and interactions."""
+
+import datetime
+
+from django.utils.translation import gettext_lazy as _
+
+from crm.extensions import (
+    ProfilePanel,
+    TimelineEntry,
+    TimelineSource,
+    panel_register,
+    timeline_source_register,
+)
+from crm.models import Customer, Interaction, Order
+
+
+def _between(rows, field: str, start, end, limit):
+    if start is not None:
+        rows = rows.filter(**{f"{field}__gt": start})
+    if end is not None:
+        rows = rows.filter(**{f"{field}__lte": end})
+    rows = rows.order_by(f"-{field}", "-id")
+    return rows if limit is None else rows[:limit]
+
+
+def orders_between(
+    customer: Customer, start: datetime.datetime | None, end, limit: int | None
+) -> list[TimelineEntry]:
+    """One query: the customer's orders placed in (start, end], newest first."""
+    rows = _between(Order.objects.filter(customer=customer), "placed_at", start, end, limit)
+    return [TimelineEntry("order", o.placed_at, o, "crm/timeline/_order.html") for o in rows]
+
+
+def interactions_between(
+    customer: Customer, start: datetime.datetime | None, end, limit: int | None
+) -> list[TimelineEntry]:
+    """One query: the customer's notes, calls, emails, chats and meetings in (start, end]."""
+    rows = Interaction.objects.filter(customer=customer).select_related("author")
+    rows = _between(rows, "occurred_at", start, end, limit)
+    return [
+        TimelineEntry("interaction", i.occurred_at, i, "crm/timeline/_interaction.html")
+        for i in rows
+    ]
+
+
+def _customer_only(customer: Customer, user) -> dict:
+    # The profile's customer comes with its owner and tags loaded: no query here.
+    return {"customer": customer}
+
+
+def register() -> None:
+    timeline_source_register(
+        TimelineSource(
+            kind="order",
+            label=_("Orders"),
+            fetch=orders_between,
+            permission="crm.view_order",
+            order=10,
+        )
+    )
+    timeline_source_register(
+        TimelineSource(
+            kind="interaction",
+            label=_("Notes, calls and emails"),
+            fetch=interactions_between,
+            permission="crm.view_interaction",
+            order=20,
+        )
+    )
+    for order, (key, label, template) in enumerate(
+        [
+            ("contact", _("Contact"), "crm/panels/_contact.html"),
+            ("consent", _("Consent"), "crm/panels/_consent.html"),
+            ("tags", _("Tags"), "crm/panels/_tags.html"),
+        ]
+    ):
+        panel_register(
+            ProfilePanel(
+                key=key, label=label, template=template, load=_customer_only, order=10 * order
+            )
+        )
