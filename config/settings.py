@@ -308,10 +308,11 @@ STORAGES = {
 }
 
 BOOTSTRAP5 = {
-    # Local files only (no CDN); a bound filter form must not paint every field green.
+    # Local files only (no CDN); a submitted form marks its errors, not its valid fields.
     "css_url": None,
     "javascript_url": None,
     "success_css_class": "",
+    "field_renderers": {"default": "config.bootstrap.FieldRenderer"},
 }
 
 # --- REST API -----------------------------------------------------------------------------

@@ -5,6 +5,9 @@ from crm import views
 app_name = "crm"
 urlpatterns = [
     path("", views.customer_list, name="customer-list"),
+    path("new/", views.customer_create, name="customer-create"),
+    path("<int:pk>/edit/", views.customer_edit, name="customer-edit"),
+    path("<int:pk>/delete/", views.customer_delete, name="customer-delete"),
     path("<int:pk>/", views.customer_detail, name="customer-detail"),
     path("<int:pk>/interactions/", views.interaction_add, name="interaction-add"),
 ]

@@ -11,12 +11,13 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.exceptions import ApplicationError
 from crm import selectors, services
 from crm.extensions import panels_for, timeline_sources_for
 from crm.filters import CustomerFilter
-from crm.forms import InteractionForm
+from crm.forms import CustomerDeleteForm, CustomerForm, InteractionForm
 from crm.models import Customer
 
 PAGE_SIZES = [25, 50, 100]  # the list's "per page" choices; the first is the default
@@ -188,3 +189,68 @@ def interaction_add(request, pk: int):
         panels=_panels(request, customer),
     )
     return render(request, "crm/customer_detail.html", context, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("crm.add_customer", raise_exception=True)
+def customer_create(request):
+    """A new customer from a page; errors show at their fields and nothing is saved."""
+    form = CustomerForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
+    if request.method == "POST" and form.is_valid():
+        data, tags = form.service_data()
+        try:
+            customer = services.customer_create(data=data, tags=tags)
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, _("Customer created."))
+            return redirect("crm:customer-detail", pk=customer.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "crm/customer_form.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("crm.change_customer", raise_exception=True)
+def customer_edit(request, pk: int):
+    """Edit a customer's fields, tags and owner; only changed fields are written."""
+    customer = _get_customer(request, pk)
+    initial = CustomerForm.initial_for(customer)
+    form = CustomerForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data, tags = form.service_data(customer=customer)
+        try:
+            services.customer_update(customer=customer, data=data, tags=tags)
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        except ApplicationError as exc:  # deleted meanwhile
+            raise Http404(exc.message) from None
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("crm:customer-detail", pk=customer.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "customer": customer}
+    return render(request, "crm/customer_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("crm.delete_customer", raise_exception=True)
+def customer_delete(request, pk: int):
+    """Delete a customer without orders after a confirmation; one with orders is refused."""
+    customer = _get_customer(request, pk)
+    form = CustomerDeleteForm(request.POST or None)
+    refusal = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_delete(customer=customer)
+        except ApplicationError as exc:
+            refusal = exc.message
+        else:
+            messages.success(request, _("%(name)s was deleted.") % {"name": customer.display_name})
+            return redirect("crm:customer-list")
+    has_orders = customer.orders.exists()
+    status = 200 if request.method == "GET" else (409 if refusal else 400)
+    context = {"form": form, "customer": customer, "has_orders": has_orders, "refusal": refusal}
+    return render(request, "crm/customer_confirm_delete.html", context, status=status)
