@@ -260,3 +260,36 @@ def test_an_app_grants_only_its_own_permissions_to_known_roles():
     with pytest.raises(ImproperlyConfigured, match="unknown role"):
         role_grants_register(app_label="loyalty", grants={"Cashier": ["loyalty.view_x"]})
     assert all(code.startswith("crm.") for codes in role_permissions().values() for code in codes)
+
+
+CUSTOMER_PAGE_MATRIX = [
+    ("new customer page", lambda c: reverse("crm:customer-create"), allowed("support", "admin")),
+    (
+        "edit customer page",
+        lambda c: reverse("crm:customer-edit", args=[c.pk]),
+        allowed("support", "admin"),
+    ),
+    (
+        "delete customer page",
+        lambda c: reverse("crm:customer-delete", args=[c.pk]),
+        allowed("admin"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "matrix"), CUSTOMER_PAGE_MATRIX, ids=[m[0] for m in CUSTOMER_PAGE_MATRIX]
+)
+@pytest.mark.parametrize("role", ROLES)
+def test_customer_editing_pages_follow_the_role_matrix(
+    client, role_users, customer, name, url, matrix, role
+):
+    client.force_login(role_users[role])
+    page = client.get(url(customer))
+    assert page.status_code == (200 if matrix[role] else 403)
+    # A refused role cannot write by posting either.
+    if not matrix[role]:
+        client.post(url(customer), {"first_name": "Changed", "language": "en", "confirm": "on"})
+        customer.refresh_from_db()
+        assert customer.first_name == "Līga"
+        assert Customer.objects.count() == 1
