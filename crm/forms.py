@@ -28,6 +28,8 @@ class InteractionForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if "subject" in self.errors or "body" in self.errors:
+            return data  # a field's own error (too long) says enough
         if not (data.get("subject") or "").strip() and not (data.get("body") or "").strip():
             raise forms.ValidationError(_("Write something: a subject or a text."))
         return data

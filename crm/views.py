@@ -70,9 +70,16 @@ def customer_list(request):
         customer.status = statuses.get(customer.pk)
     query = request.GET.copy()
     query.pop("page", None)
+    # Links on the page (pagination, per page) leave out what was refused.
+    invalid = [name for name in request.GET if name not in filterset.form.data]
+    if request.GET.get("page_size", "") not in ("", *map(str, PAGE_SIZES)):
+        invalid.append("page_size")
+    for name in invalid:
+        query.pop(name, None)
     context = {
         "filter": filterset,
         "filter_errors": errors,
+        "invalid_params": invalid,
         "page": page,
         "page_size": page_size,
         "page_sizes": PAGE_SIZES,

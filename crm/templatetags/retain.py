@@ -97,11 +97,16 @@ def money(value, currency: str = "") -> str:
     None or text that is not a number shows as "—".
     """
     amount = _decimal(value)
-    if amount is None:
+    if amount is None or not amount.is_finite():
         return "—"
     currency = currency or settings.CURRENCY
     exponent = Decimal(1).scaleb(-get_currency_precision(currency))
-    amount = amount.quantize(exponent, rounding=ROUND_HALF_UP)
+    try:
+        amount = amount.quantize(exponent, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than any amount has
+        return "—"
+    if amount == 0:
+        amount = abs(amount)  # never "-€0.00"
     return format_currency(amount, currency, locale=_locale())
 
 
@@ -155,6 +160,8 @@ def query_with(context, **changes) -> str:
     """ "?" and the current request's query string with `changes` applied; a value of None
     drops the parameter. Keeps every other parameter (search, filters, sort, page size)."""
     query = context["request"].GET.copy()
+    for name in context.get("invalid_params", ()):
+        query.pop(name, None)  # a refused filter does not follow the user to every page
     for name, value in changes.items():
         query.pop(name, None)
         if value is not None and value != "":

@@ -107,3 +107,19 @@ def test_query_with_keeps_the_other_parameters():
         Context({"request": request})
     )
     assert html == "?q=b%C4%93rz&amp;page=4"
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e999999"])
+def test_money_shows_a_dash_for_what_is_not_an_amount(value):
+    from crm.templatetags.retain import money
+
+    assert money(value) == "—"
+
+
+def test_money_never_shows_a_negative_zero():
+    from django.utils import translation
+
+    from crm.templatetags.retain import money
+
+    with translation.override("en"):
+        assert money("-0.004") == "€0.00"

@@ -450,3 +450,26 @@ def test_a_second_panel_or_source_with_the_same_key_is_refused():
         extensions.timeline_source_register(
             extensions.TimelineSource(kind="order", label="X", fetch=print)
         )
+
+
+def test_links_on_a_page_with_refused_filters_leave_them_out(logged_in):
+    for n in range(30):
+        factories.customer(first_name=f"Zane{n:02d}", country="LV")
+    html = logged_in.get(
+        reverse("crm:customer-list"),
+        {"ordering": "bogus", "page_size": "7", "country": "LV"},
+    ).content.decode()
+    next_link = html.split('rel="next"')[0].rsplit('href="', 1)[1]
+    assert "country=LV" in next_link and "page=2" in next_link
+    assert "bogus" not in next_link and "page_size" not in next_link
+
+
+def test_a_too_long_note_says_only_that_it_is_too_long(logged_in):
+    customer = factories.customer()
+    response = logged_in.post(
+        reverse("crm:interaction-add", args=[customer.pk]),
+        {"kind": "note", "direction": "internal", "subject": "s" * 201, "body": ""},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "at most 200 characters" in html and "Write something" not in html
