@@ -8,6 +8,7 @@ app registers small records from its own `AppConfig.ready()`:
 
     panel_register(ProfilePanel(key="loyalty", label=_("Loyalty"), ...))
     timeline_source_register(TimelineSource(kind="points", label=_("Points"), ...))
+    quick_search_register(QuickSearch(key="cases", label=_("Cases"), ...))
 
 crm registers its own panels and sources the same way (`crm/profile.py`), so the
 mechanism is in real use from the start. The registry never imports a contributor.
@@ -66,8 +67,34 @@ class ProfilePanel:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class QuickResult:
+    """One hit of the top bar's quick search: what it is, a second line, where it goes."""
+
+    title: str
+    detail: str
+    url: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class QuickSearch:
+    """One kind of record the top bar finds (customers, cases, ...).
+
+    `search(text, user, limit)` returns at most `limit` QuickResults for `text`, in
+    one query; shown to users with `permission`.
+    """
+
+    key: str
+    label: Any
+    search: Callable[..., list[QuickResult]]
+    permission: str | None = None
+    order: int = 100
+
+
 _panels: dict[str, ProfilePanel] = {}
 _sources: dict[str, TimelineSource] = {}
+_searches: dict[str, QuickSearch] = {}
 
 
 def panel_register(panel: ProfilePanel) -> None:
@@ -86,6 +113,13 @@ def timeline_source_register(source: TimelineSource) -> None:
     _sources[source.kind] = source
 
 
+def quick_search_register(search: QuickSearch) -> None:
+    """Add a kind of record to the top bar's quick search."""
+    if search.key in _searches and _searches[search.key] != search:
+        raise ImproperlyConfigured(f"A quick search {search.key!r} is registered already.")
+    _searches[search.key] = search
+
+
 def _allowed(user, permission: str | None) -> bool:
     return permission is None or user.has_perm(permission)
 
@@ -100,3 +134,9 @@ def timeline_sources_for(*, user) -> list[TimelineSource]:
     """The timeline sources this user may see, in filter-menu order."""
     visible = [s for s in _sources.values() if _allowed(user, s.permission)]
     return sorted(visible, key=lambda s: (s.order, s.kind))
+
+
+def quick_searches_for(*, user) -> list[QuickSearch]:
+    """The quick searches this user may use, in result order."""
+    visible = [q for q in _searches.values() if _allowed(user, q.permission)]
+    return sorted(visible, key=lambda q: (q.order, q.key))

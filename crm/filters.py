@@ -25,6 +25,32 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*qs.query.order_by, "id") if value else qs
 
 
+def customer_search(queryset, text: str):
+    """Every word must match a name, email, company or external id; digits also a phone.
+
+    The customer list, the API's `q` and the top bar's quick search share this rule.
+    A text of digits and phone punctuation only ("2912 34", "+371 29-12") is one phone
+    fragment, however it is spaced.
+    """
+    if re.fullmatch(r"[\d\s+()./-]+", text.strip() or "x"):
+        digits = re.sub(r"\D", "", text)
+        if len(digits) >= 3:
+            return queryset.filter(Q(phone__contains=digits) | Q(external_id__iexact=text.strip()))
+    for term in text.split()[:8]:
+        match = (
+            Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+            | Q(email__icontains=term)
+            | Q(company__icontains=term)
+            | Q(external_id__iexact=term)
+        )
+        digits = re.sub(r"\D", "", term)
+        if len(digits) >= 3:
+            match |= Q(phone__contains=digits)
+        queryset = queryset.filter(match)
+    return queryset
+
+
 STATUS_CHOICES = [("active", _("Active")), ("lapsed", _("Lapsed")), ("closed", _("Closed"))]
 
 
@@ -87,20 +113,7 @@ class CustomerFilter(django_filters.FilterSet):
         fields = ["q", "status", "tag", "country", "language", "owner"]
 
     def filter_search(self, queryset, name, value):
-        """Every word must match a name, email, company or external id; digits also a phone."""
-        for term in value.split()[:8]:
-            match = (
-                Q(first_name__icontains=term)
-                | Q(last_name__icontains=term)
-                | Q(email__icontains=term)
-                | Q(company__icontains=term)
-                | Q(external_id__iexact=term)
-            )
-            digits = re.sub(r"\D", "", term)
-            if len(digits) >= 3:
-                match |= Q(phone__contains=digits)
-            queryset = queryset.filter(match)
-        return queryset
+        return customer_search(queryset, value)
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(customer_status_q(value))

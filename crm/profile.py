@@ -3,16 +3,22 @@
 
 import datetime
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.extensions import (
     ProfilePanel,
+    QuickResult,
+    QuickSearch,
     TimelineEntry,
     TimelineSource,
     panel_register,
+    quick_search_register,
     timeline_source_register,
 )
+from crm.filters import customer_search
 from crm.models import Customer, Interaction, Order
+from crm.selectors import customer_visible
 
 
 def _between(rows, field: str, start, end, limit):
@@ -44,12 +50,35 @@ def interactions_between(
     ]
 
 
+def customers_quick(text: str, user, limit: int) -> list[QuickResult]:
+    """One query: customers matching the list's search rule, best known first."""
+    rows = customer_search(customer_visible(user=user), text).order_by(
+        "last_name", "first_name", "id"
+    )[:limit]
+    results = []
+    for c in rows:
+        phone = c.phone.as_international if c.phone else ""
+        detail = " · ".join(part for part in (c.email or c.company, phone) if part)
+        url = reverse("crm:customer-detail", args=[c.pk])
+        results.append(QuickResult(c.display_name, detail, url, str(_("Customer"))))
+    return results
+
+
 def _customer_only(customer: Customer, user) -> dict:
     # The profile's customer comes with its owner and tags loaded: no query here.
     return {"customer": customer}
 
 
 def register() -> None:
+    quick_search_register(
+        QuickSearch(
+            key="customers",
+            label=_("Customers"),
+            search=customers_quick,
+            permission="crm.view_customer",
+            order=10,
+        )
+    )
     timeline_source_register(
         TimelineSource(
             kind="order",

@@ -6,6 +6,7 @@ app_name = "crm"
 urlpatterns = [
     path("", views.customer_list, name="customer-list"),
     path("new/", views.customer_create, name="customer-create"),
+    path("quick/", views.quick_search, name="quick-search"),
     path("<int:pk>/edit/", views.customer_edit, name="customer-edit"),
     path("<int:pk>/delete/", views.customer_delete, name="customer-delete"),
     path("<int:pk>/", views.customer_detail, name="customer-detail"),

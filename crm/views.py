@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from config.exceptions import ApplicationError
 from crm import selectors, services
-from crm.extensions import panels_for, timeline_sources_for
+from crm.extensions import panels_for, quick_searches_for, timeline_sources_for
 from crm.filters import CustomerFilter
 from crm.forms import CustomerDeleteForm, CustomerForm, InteractionForm
 from crm.models import Customer
@@ -261,3 +261,20 @@ def customer_delete(request, pk: int):
     status = 200 if request.method == "GET" else (409 if refusal else 400)
     context = {"form": form, "customer": customer, "has_orders": has_orders, "refusal": refusal}
     return render(request, "crm/customer_confirm_delete.html", context, status=status)
+
+
+QUICK_LIMIT = 8
+
+
+@require_GET
+@login_required
+def quick_search(request):
+    """The top bar's results for `q` (htmx): up to QUICK_LIMIT hits of every registered
+    kind the user may search, each a link the keyboard reaches."""
+    text = (request.GET.get("q") or "").strip()[:200]
+    results = []
+    if len(text) >= 2:
+        for search in quick_searches_for(user=request.user):
+            results += search.search(text, request.user, QUICK_LIMIT)
+    context = {"results": results[:QUICK_LIMIT], "text": text}
+    return render(request, "crm/_quick_results.html", context)
