@@ -473,3 +473,13 @@ def test_a_too_long_note_says_only_that_it_is_too_long(logged_in):
     html = response.content.decode()
     assert response.status_code == 400
     assert "at most 200 characters" in html and "Write something" not in html
+
+
+def test_the_profile_header_shows_owner_consent_and_tags(logged_in, support_user):
+    vip = services.tag_create(name="VIP")
+    customer = factories.customer(owner=support_user, email_consent=True, tags=[vip])
+    html = logged_in.get(reverse("crm:customer-detail", args=[customer.pk])).content.decode()
+    header = html.split('data-testid="profile-name"')[1].split("page-body")[0]
+    assert "Owner: sam.support" in header
+    assert "Emails: yes" in header and "SMS: no" in header
+    assert 'data-testid="header-tag"' in header and "VIP" in header
