@@ -151,3 +151,37 @@ class CustomerDeleteForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("Yes, delete this customer and their timeline"), required=True
     )
+
+
+class CustomerMergeForm(forms.Form):
+    """Which duplicate to merge into this customer: found by #number, email or external
+    id; the second step confirms after showing both."""
+
+    duplicate = forms.CharField(
+        label=_("Duplicate customer"),
+        max_length=254,
+        help_text=_("Its number (#1042), email or external id. It is deleted after the merge."),
+    )
+    confirm = forms.BooleanField(
+        label=_("Yes, move everything to this customer and delete the duplicate"),
+        required=False,
+    )
+
+    def __init__(self, *args, survivor: Customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.survivor = survivor
+
+    def clean_duplicate(self):
+        text = self.cleaned_data["duplicate"].strip()
+        number = text.lstrip("#")
+        query = Customer.objects.filter(external_id=text) | Customer.objects.filter(
+            email__iexact=text
+        )
+        if number.isdigit():
+            query = query | Customer.objects.filter(pk=int(number))
+        found = list(query.exclude(pk=self.survivor.pk)[:2])
+        if not found:
+            raise ValidationError(_("No other customer has this number, email or external id."))
+        if len(found) > 1:
+            raise ValidationError(_("Several customers match; give the number (#1042)."))
+        return found[0]

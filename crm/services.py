@@ -395,6 +395,80 @@ def customer_delete(*, customer: Customer) -> None:
     customer.delete()
 
 
+# Contact fields a merge copies from the duplicate where the survivor has none.
+_MERGE_FILL = ("first_name", "last_name", "email", "phone", "company", "country", "external_id")
+
+
+@transaction.atomic
+def customer_merge(*, survivor: Customer, duplicate: Customer, author) -> Customer:
+    """Merge a duplicate customer into the survivor and delete the duplicate.
+
+    Orders and interactions move to the survivor (higher apps move their own rows
+    when they receive `customers_merged`, sent after commit with `survivor_id` and
+    `merged_id`). The survivor keeps its own values; empty contact fields take the
+    duplicate's; tags are united; `customer_since` is the earlier of the two;
+    consent stays given where either gave it, with the earlier time. The merge is
+    recorded as an internal note on the survivor. Both rows are locked, lower id
+    first, so two merges of the same pair cannot interleave.
+    """
+    if survivor.pk == duplicate.pk:
+        raise ValidationError({"duplicate": _("Choose another customer to merge.")})
+    first, second = sorted([survivor.pk, duplicate.pk])
+    locked = {pk: _locked_customer(pk) for pk in (first, second)}
+    survivor, duplicate = locked[survivor.pk], locked[duplicate.pk]
+    moved_orders = Order.objects.filter(customer=duplicate).update(
+        customer=survivor, updated_at=timezone.now()
+    )
+    moved_notes = Interaction.objects.filter(customer=duplicate).update(customer=survivor)
+    tags = set(survivor.tags.all()) | set(duplicate.tags.all())
+    merged_id = duplicate.pk
+    gone = f"{duplicate.display_name} (#{merged_id}, {duplicate.email or '—'})"
+    taken = {name: getattr(duplicate, name) for name in _MERGE_FILL}
+    consent = {
+        name: getattr(duplicate, name)
+        for name in ("email_consent", "email_consent_at", "sms_consent", "sms_consent_at")
+    }
+    since = min(survivor.customer_since, duplicate.customer_since)
+    duplicate.delete()  # first: its email and external id are unique
+    changed = ["customer_since"]
+    survivor.customer_since = since
+    for name, value in taken.items():
+        if value and not getattr(survivor, name):
+            setattr(survivor, name, value)
+            changed.append(name)
+    for channel in ("email", "sms"):
+        flag, stamp = f"{channel}_consent", f"{channel}_consent_at"
+        if consent[flag]:
+            times = [t for t in (getattr(survivor, stamp), consent[stamp]) if t]
+            setattr(survivor, flag, True)
+            setattr(survivor, stamp, min(times))
+            changed += [flag, stamp]
+    if survivor.closed_on and survivor.closed_on < survivor.customer_since:
+        survivor.closed_on = survivor.customer_since
+        changed.append("closed_on")
+    _save_customer(survivor, update_fields=sorted(set(changed)) + ["updated_at"])
+    survivor.tags.set(_locked_tags(tags))
+    Interaction.objects.create(
+        customer=survivor,
+        author=author,
+        kind=Interaction.Kind.NOTE,
+        direction=Interaction.Direction.INTERNAL,
+        subject=_("Merged a duplicate customer"),
+        body=_(
+            "%(gone)s was merged into this customer: %(orders)s orders and %(notes)s "
+            "notes, calls or emails moved here."
+        )
+        % {"gone": gone, "orders": moved_orders, "notes": moved_notes},
+    )
+    survivor_id = survivor.pk
+    transaction.on_commit(
+        lambda: signals.customers_merged.send(
+            sender=Customer, survivor_id=survivor_id, merged_id=merged_id
+        )
+    )
+    return survivor
+
+
 @transaction.atomic
 def order_record(
     *,

@@ -1,8 +1,8 @@
 """Events the crm app announces; higher apps (loyalty, analytics) listen.
 
-Each is sent after the transaction commits, with `order_id` and `customer_id`
-keyword arguments. Receivers must be idempotent, keyed by `order_id`: an
-event can arrive twice.
+Each is sent after the transaction commits. Order events carry `order_id` and
+`customer_id` keyword arguments; receivers must be idempotent, keyed by
+`order_id`: an event can arrive twice.
 """
 
 from django.dispatch import Signal
@@ -12,3 +12,6 @@ order_refunded = Signal()
 order_cancelled = Signal()
 # An order's placed_at was corrected; also carries `previous_placed_at`.
 order_corrected = Signal()
+# A duplicate customer was merged into another: `survivor_id` and `merged_id` (gone now;
+# higher apps move their rows of merged_id to survivor_id).
+customers_merged = Signal()

@@ -17,7 +17,7 @@ from config.exceptions import ApplicationError
 from crm import selectors, services
 from crm.extensions import panels_for, quick_searches_for, timeline_sources_for
 from crm.filters import CustomerFilter
-from crm.forms import CustomerDeleteForm, CustomerForm, InteractionForm
+from crm.forms import CustomerDeleteForm, CustomerForm, CustomerMergeForm, InteractionForm
 from crm.models import Customer
 
 PAGE_SIZES = [25, 50, 100]  # the list's "per page" choices; the first is the default
@@ -278,3 +278,34 @@ def quick_search(request):
             results += search.search(text, request.user, QUICK_LIMIT)
     context = {"results": results[:QUICK_LIMIT], "text": text}
     return render(request, "crm/_quick_results.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("crm.delete_customer", raise_exception=True)
+def customer_merge(request, pk: int):
+    """Merge a duplicate into this customer (Admin): find it, compare, confirm, merge."""
+    survivor = _get_customer(request, pk)
+    form = CustomerMergeForm(request.POST or None, survivor=survivor)
+    duplicate = None
+    if request.method == "POST" and form.is_valid():
+        duplicate = form.cleaned_data["duplicate"]
+        if form.cleaned_data["confirm"]:
+            try:
+                services.customer_merge(survivor=survivor, duplicate=duplicate, author=request.user)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            except ApplicationError as exc:  # one of them was deleted meanwhile
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("The duplicate was merged into this customer."))
+                return redirect("crm:customer-detail", pk=survivor.pk)
+    summaries = {}
+    if duplicate is not None:
+        summaries = {
+            "survivor": selectors.customer_order_summary(customer=survivor),
+            "duplicate_summary": selectors.customer_order_summary(customer=duplicate),
+        }
+    status = 400 if request.method == "POST" and form.errors else 200
+    context = {"form": form, "customer": survivor, "duplicate": duplicate, **summaries}
+    return render(request, "crm/customer_merge.html", context, status=status)

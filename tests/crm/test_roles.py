@@ -274,6 +274,11 @@ CUSTOMER_PAGE_MATRIX = [
         lambda c: reverse("crm:customer-delete", args=[c.pk]),
         allowed("admin"),
     ),
+    (
+        "merge customers page",
+        lambda c: reverse("crm:customer-merge", args=[c.pk]),
+        allowed("admin"),
+    ),
 ]
 
 
