@@ -39,13 +39,14 @@ class TimelineSource:
     `fetch(customer, start, end, limit)` returns that customer's entries with
     `start < at <= end` (either bound may be None), newest first, at most `limit`
     of them (None: all), in a fixed number of queries whatever the history's length.
-    Entries are shown to users with `permission` (None: everyone who sees the profile).
+    Entries are shown to users with `permission` (one name or a tuple of names, all
+    needed; None: everyone who sees the profile).
     """
 
     kind: str
     label: Any  # a lazy translation
     fetch: Callable[..., list[TimelineEntry]]
-    permission: str | None = None
+    permission: str | tuple[str, ...] | None = None
     order: int = 100
 
 
@@ -120,8 +121,11 @@ def quick_search_register(search: QuickSearch) -> None:
     _searches[search.key] = search
 
 
-def _allowed(user, permission: str | None) -> bool:
-    return permission is None or user.has_perm(permission)
+def _allowed(user, permission: str | tuple[str, ...] | None) -> bool:
+    if permission is None:
+        return True
+    needed = (permission,) if isinstance(permission, str) else permission
+    return user.has_perms(needed)
 
 
 def panels_for(*, user) -> list[ProfilePanel]:

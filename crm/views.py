@@ -11,10 +11,11 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.exceptions import ApplicationError
-from crm import selectors, services
+from crm import history, selectors, services
 from crm.extensions import panels_for, quick_searches_for, timeline_sources_for
 from crm.filters import CustomerFilter
 from crm.forms import CustomerDeleteForm, CustomerForm, CustomerMergeForm, InteractionForm
@@ -309,3 +310,28 @@ def customer_merge(request, pk: int):
     status = 400 if request.method == "POST" and form.errors else 200
     context = {"form": form, "customer": survivor, "duplicate": duplicate, **summaries}
     return render(request, "crm/customer_merge.html", context, status=status)
+
+
+HISTORY_MODELS = [
+    ("customer", _lazy("Customers")),
+    ("order", _lazy("Orders")),
+    ("interaction", _lazy("Notes, calls and emails")),
+    ("tag", _lazy("Tags")),
+]
+
+
+@require_GET
+@login_required
+@permission_required("auditlog.view_logentry", raise_exception=True)
+def history_list(request):
+    """Every recorded staff change, newest first, searchable (Admin)."""
+    text = (request.GET.get("q") or "").strip()[:200]
+    model = request.GET.get("model") or ""
+    model = model if model in dict(HISTORY_MODELS) else ""
+    actor = (request.GET.get("actor") or "").strip()[:150]
+    rows = history.history_search(text=text, model=model, actor=actor)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    for entry in page.object_list:
+        entry.change_rows = history.change_rows(entry)
+    context = {"page": page, "text": text, "model": model, "actor": actor, "models": HISTORY_MODELS}
+    return render(request, "crm/history_list.html", context)

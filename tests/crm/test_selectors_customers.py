@@ -14,6 +14,10 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
 
 
+# Orders and notes; the history source has its own tests (test_history.py).
+KINDS = ["order", "interaction"]
+
+
 def status(customer, day=None):
     return selectors.customer_status(customer=customer, day=day)
 
@@ -94,7 +98,9 @@ def test_the_timeline_merges_orders_and_notes_newest_first_and_pages_by_cursor(s
             body=f"n{hours}",
             occurred_at=now - datetime.timedelta(hours=hours),
         )
-    entries, cursor = selectors.customer_timeline(customer=customer, user=support_user, limit=3)
+    entries, cursor = selectors.customer_timeline(
+        customer=customer, user=support_user, kinds=KINDS, limit=3
+    )
     assert [e.kind for e in entries] == ["order", "interaction", "order"]
     older, end = selectors.customer_timeline(
         customer=customer, user=support_user, until=cursor, limit=3
@@ -127,7 +133,7 @@ def test_entries_sharing_an_instant_are_never_split_across_pages(support_user):
     seen, until, pages = [], None, 0
     while True:
         entries, until = selectors.customer_timeline(
-            customer=customer, user=support_user, until=until, limit=3
+            customer=customer, user=support_user, kinds=KINDS, until=until, limit=3
         )
         seen += [(e.kind, e.item.pk) for e in entries]
         pages += 1
@@ -142,10 +148,12 @@ def test_a_bulk_import_at_one_instant_larger_than_a_page_is_shown_whole(support_
     for _ in range(7):
         factories.order(customer, placed_at=instant)
     factories.order(customer, placed_at=instant - datetime.timedelta(days=1))
-    entries, until = selectors.customer_timeline(customer=customer, user=support_user, limit=3)
+    entries, until = selectors.customer_timeline(
+        customer=customer, user=support_user, kinds=KINDS, limit=3
+    )
     assert len(entries) == 7
     older, end = selectors.customer_timeline(
-        customer=customer, user=support_user, until=until, limit=3
+        customer=customer, user=support_user, kinds=KINDS, until=until, limit=3
     )
     assert len(older) == 1 and end is None
 
@@ -160,7 +168,7 @@ def test_the_timeline_filters_by_kind_and_leaves_out_what_the_role_may_not_see(
         customer=customer, user=support_user, kinds=["order"]
     )
     assert [e.kind for e in only_orders] == ["order"]
-    everything, _ = selectors.customer_timeline(customer=customer, user=marketing_user)
+    everything, _ = selectors.customer_timeline(customer=customer, user=marketing_user, kinds=KINDS)
     assert [e.kind for e in everything] == ["interaction", "order"]
     nothing, cursor = selectors.customer_timeline(customer=customer, user=no_role_user)
     assert nothing == [] and cursor is None
