@@ -318,6 +318,10 @@ BOOTSTRAP5 = {
     "field_renderers": {"default": "config.bootstrap.FieldRenderer"},
 }
 
+# History of staff changes (django-auditlog): a changed owner is stored by name, so
+# reading the history needs no lookup per row.
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True
+
 # --- REST API -----------------------------------------------------------------------------
 
 REST_FRAMEWORK = {

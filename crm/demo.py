@@ -366,4 +366,29 @@ def demo_data_create(*, customers: int, seed: int, today: datetime.date | None =
     Order.objects.bulk_create(orders, batch_size=1000)
     Interaction.objects.bulk_create(interactions, batch_size=1000)
     Customer.tags.through.objects.bulk_create(tag_links, batch_size=1000)
+    _staff_changes(rng, created, owners)
     return {"customers": len(created), "orders": len(orders), "interactions": len(interactions)}
+
+
+def _staff_changes(rng: random.Random, customers: list[Customer], staff: list) -> None:
+    """A few edits by staff through the services, so the demo has a history of changes
+    (profile timeline "Changes", the Admin's History page)."""
+    from auditlog.context import set_actor
+
+    from crm import services
+
+    editors = [u for u in staff if u is not None and u.has_perm("crm.change_customer")]
+    if not editors or not customers:
+        return
+    for customer in rng.sample(customers, k=min(12, len(customers))):
+        editor = rng.choice(editors)
+        with set_actor(editor, remote_addr="127.0.0.1"):
+            services.customer_update(
+                customer=customer,
+                data={"owner": editor, "email_consent": not customer.email_consent},
+            )
+        refundable = customer.orders.filter(status=Order.Status.COMPLETED).first()
+        admins = [u for u in editors if u.has_perm("crm.change_order")]
+        if refundable is not None and admins and rng.random() < 0.3:
+            with set_actor(admins[0], remote_addr="127.0.0.1"):
+                services.order_status_set(order=refundable, status=Order.Status.REFUNDED)

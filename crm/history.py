@@ -13,7 +13,11 @@ import datetime
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.db.models import Q, QuerySet
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from crm.extensions import TimelineEntry, TimelineSource, timeline_source_register
@@ -80,20 +84,48 @@ def history_between(
 
 
 def change_rows(entry: LogEntry) -> list[tuple[str, str, str]]:
-    """(field label, old, new) of a log entry; tags added or removed read "+ VIP"."""
+    """(field label, old, new) of a log entry, as people read them: choice labels,
+    yes/no, times in the business time zone; tags added or removed read "+ VIP"."""
     model = entry.content_type.model_class()
     rows = []
-    for field, values in (entry.changes_dict or {}).items():
-        try:
-            label = str(model._meta.get_field(field).verbose_name) if model else field
-        except Exception:  # a field since removed from the model
-            label = field
+    for name, values in (entry.changes_dict or {}).items():
+        field = _field(model, name)
+        label = str(field.verbose_name) if field is not None else name
         if isinstance(values, dict):  # many-to-many: {"operation": "add", "objects": [...]}
             sign = "+" if values.get("operation") == "add" else "−"
             rows.append((label, "", f"{sign} {', '.join(map(str, values.get('objects', [])))}"))
         elif isinstance(values, list | tuple) and len(values) == 2:
-            rows.append((label, str(values[0]), str(values[1])))
+            rows.append((label, _display(field, values[0]), _display(field, values[1])))
     return rows
+
+
+def _field(model, name: str):
+    try:
+        field = model._meta.get_field(name) if model else None
+    except FieldDoesNotExist:  # a field since removed from the model
+        return None
+    return field if getattr(field, "concrete", False) else None
+
+
+def _display(field, value) -> str:
+    if value in (None, "None", ""):
+        return ""
+    text = str(value)
+    if isinstance(field, models.BooleanField):
+        return str(_("yes") if text in ("True", "true", "1") else _("no"))
+    if getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(text, text))
+    if isinstance(field, models.DateTimeField):
+        moment = parse_datetime(text.replace(" ", "T"))
+        if moment is not None:
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment, datetime.UTC)
+            return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+    if isinstance(field, models.DateField):
+        day = parse_date(text)
+        if day is not None:
+            return formats.date_format(day, "DATE_FORMAT")
+    return text
 
 
 def history_search(*, text: str = "", model: str = "", actor: str = "") -> QuerySet[LogEntry]:

@@ -110,3 +110,22 @@ def test_history_rows_cannot_be_changed_in_the_administration(client, admin_user
     )
     assert LogEntry.objects.filter(pk=entry.pk).exists()
     assert Order.objects.count() == 0
+
+
+def test_changes_read_as_people_read_them(admin_user, support_user):
+    from django.utils import translation
+
+    from crm.history import change_rows
+
+    customer = factories.customer(first_name="Anna")
+    order = factories.order(customer)
+    services.customer_update(customer=customer, data={"owner": support_user, "sms_consent": True})
+    services.order_status_set(order=order, status="refunded")
+    with translation.override("en"):
+        rows = dict(
+            (label, (old, new)) for label, old, new in change_rows(entries_for(customer).last())
+        )
+        assert rows["owner"] == ("", "sam.support")
+        assert rows["SMS consent"] == ("no", "yes")
+        assert rows["SMS consent given"][1][:2].isdigit()  # "24 Nov 2026, 01:17"
+        assert change_rows(entries_for(order).last()) == [("status", "Completed", "Refunded")]

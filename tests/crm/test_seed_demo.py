@@ -114,3 +114,12 @@ def test_an_existing_account_with_a_demo_name_is_left_alone():
     assert not owner.groups.exists()
     assert "admin: an account with this name already exists" in out.getvalue()
     assert "admin      / admin-demo-2026" not in out.getvalue()
+
+
+def test_the_demo_has_a_history_of_staff_changes():
+    from auditlog.models import LogEntry
+
+    demo_data_create(customers=40, seed=3, today=TODAY)
+    changes = LogEntry.objects.filter(action=LogEntry.Action.UPDATE, actor__isnull=False)
+    assert changes.count() >= 12
+    assert {e.actor.username for e in changes} <= {"support", "admin"}
