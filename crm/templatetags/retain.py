@@ -168,3 +168,10 @@ def query_with(context, **changes) -> str:
             query[name] = str(value)
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def choices_list(bound_field) -> list:
+    """A form field's choices as a list, read in one query (a model choice iterator runs
+    another for its length when the for tag or list() asks for it)."""
+    return [choice for choice in bound_field.field.choices]  # noqa: C416

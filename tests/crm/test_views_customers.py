@@ -480,3 +480,15 @@ def test_the_profile_header_shows_owner_consent_and_tags(logged_in, support_user
     assert "Owner: sam.support" in header
     assert "Emails: yes" in header and "SMS: no" in header
     assert 'data-testid="header-tag"' in header and "VIP" in header
+
+
+def test_the_chosen_filters_stay_selected(logged_in, support_user):
+    tag = services.tag_create(name="VIP")
+    html = logged_in.get(
+        reverse("crm:customer-list"),
+        {"status": "lapsed", "country": "LV", "tag": tag.pk, "owner": support_user.pk},
+    ).content.decode()
+    assert '<option value="lapsed" selected>' in html
+    assert '<option value="LV" selected>' in html
+    assert f'<option value="{tag.pk}" selected>VIP</option>' in html
+    assert f'<option value="{support_user.pk}" selected>' in html
