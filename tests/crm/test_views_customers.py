@@ -353,7 +353,7 @@ def test_older_timeline_entries_offer_a_way_back_to_the_newest(logged_in, suppor
     until = newest.split("?until=")[1].split("#")[0]
     older = logged_in.get(f"{url}?until={until}", HTTP_HX_REQUEST="true").content.decode()
     assert 'data-testid="back-to-newest"' in older
-    assert f'hx-get="{url}" hx-select="#timeline"' in older  # back to the newest, in place
+    assert f'hx-get="{url}" hx-select="#timeline-feed"' in older  # back to the newest, in place
     assert "That is the whole history." in older  # 40 entries: the second page is the last
 
 

@@ -119,9 +119,11 @@ def test_older_timeline_entries_load_in_place_and_lead_back_to_the_newest(
     assert entries.count() == 45
     assert "That is the whole history." in page.inner_text("[data-testid=timeline]")
 
+    page.fill("#id_subject", "A draft not sent yet")
     page.click("[data-testid=back-to-newest]")
     page.wait_for_function(
         "document.querySelectorAll('[data-testid=timeline-interaction]').length === 30"
     )
     assert entries.first.inner_text().startswith("Call 44")
     assert page.locator("[data-testid=back-to-newest]").count() == 0
+    assert page.input_value("#id_subject") == "A draft not sent yet"  # the form stayed
