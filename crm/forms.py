@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import BLANK_CHOICE_DASH
+from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
@@ -42,6 +43,18 @@ class _AttributesField(forms.JSONField):
         if value in (None, {}, "null", "{}"):
             return ""
         return super().prepare_value(value)
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except RecursionError:  # "[[[[…" thousands deep: the JSON library gives up
+            raise ValidationError(_("The JSON is nested too deeply.")) from None
+
+    def bound_data(self, data, initial):
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:  # redisplay what was typed, as Django does for bad JSON
+            return InvalidJSONInput(data)
 
 
 class CustomerForm(forms.Form):

@@ -62,6 +62,7 @@ def test_support_creates_a_customer_with_tags_owner_and_consent(logged_in, suppo
         ({"first_name": "", "last_name": "", "email": ""}, None, "Give at least a name"),
         ({"attributes": "[1, 2]"}, "attributes", "Attributes must be an object"),
         ({"attributes": "{nope"}, "attributes", "Enter a valid JSON"),
+        ({"attributes": "[" * 100_000 + "]" * 100_000}, "attributes", "nested too deeply"),
         ({"email": "not-an-email"}, "email", "Enter a valid email address"),
     ],
 )
