@@ -1,27 +1,28 @@
-"""Writes to customer data. Views, the API, imports and tasks all call these.
-
-Each service validates its input completely before it writes, runs in one
-transaction, and raises Django's ValidationError (with field names) or
-ApplicationError; nothing is written when it raises.
-"""
+"""Customer writes: create, update, delete, merge."""
 
 import datetime
 import json
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import ApplicationError
 from config.validation import is_blank
 from crm import signals
 from crm.models import Customer, Interaction, Order, Tag
+from crm.services.rules import (
+    _business_day,
+    _check_day,
+    _check_moment,
+    _locked_customer,
+    _locked_tags,
+)
 
 # Fields a customer update may change; anything else is refused, not ignored.
 CUSTOMER_FIELDS = {
@@ -41,14 +42,6 @@ CUSTOMER_FIELDS = {
     "sms_consent",
     "sms_consent_at",
     "attributes",
-}
-_ALLOWED_STATUS_CHANGES = {
-    Order.Status.COMPLETED: {Order.Status.REFUNDED, Order.Status.CANCELLED},
-}
-_STATUS_SIGNALS = {
-    Order.Status.COMPLETED: signals.order_completed,
-    Order.Status.REFUNDED: signals.order_refunded,
-    Order.Status.CANCELLED: signals.order_cancelled,
 }
 
 
@@ -74,55 +67,6 @@ ATTRIBUTES_MAX_BYTES = 8 * 1024
 ATTRIBUTES_MAX_KEYS = 50
 ATTRIBUTES_MAX_DEPTH = 3
 ATTRIBUTES_MAX_KEY_LENGTH = 100
-INTERACTION_BODY_MAX_LENGTH = 20_000
-# Clocks of shops and phones run a little ahead; a time this far ahead is still "now".
-CLOCK_SKEW = datetime.timedelta(minutes=5)
-
-
-def earliest_day() -> datetime.date:
-    """The first day an order, interaction or acquisition may have (setting EARLIEST_YEAR)."""
-    return datetime.date(settings.EARLIEST_YEAR, 1, 1)
-
-
-def _check_day(field: str, day: datetime.date | None, *, first: datetime.date | None = None):
-    """A date from `first` (default: earliest_day()) to today in the business time zone."""
-    if day is None:
-        return
-    first = first or earliest_day()
-    today = timezone.localdate(timezone=timezone.get_default_timezone())
-    if day > today:
-        raise ValidationError({field: _("The date cannot be in the future.")})
-    if day < first:
-        raise ValidationError(
-            {
-                field: _("Enter a date on or after %(first)s.")
-                % {"first": formats.date_format(first, "DATE_FORMAT")}
-            }
-        )
-
-
-def _check_moment(field: str, moment: datetime.datetime | None) -> None:
-    """An aware time from the start of EARLIEST_YEAR (business time zone) to now."""
-    if moment is None:
-        return
-    if not isinstance(moment, datetime.datetime) or timezone.is_naive(moment):
-        raise ValidationError({field: _("Give the time with its time zone.")})
-    first = earliest_day()
-    if moment > timezone.now() + CLOCK_SKEW:
-        raise ValidationError({field: _("The time cannot be in the future.")})
-    if moment < _day_start(first):
-        raise ValidationError(
-            {
-                field: _("Enter a time on or after %(first)s.")
-                % {"first": formats.date_format(first, "DATE_FORMAT")}
-            }
-        )
-
-
-def _day_start(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(
-        datetime.datetime.combine(day, datetime.time.min), timezone.get_default_timezone()
-    )
 
 
 def _check_attributes(value: Any) -> None:
@@ -279,11 +223,6 @@ def _check_since_not_after_first_order(customer: Customer) -> None:
         )
 
 
-def _business_day(moment: datetime.datetime) -> datetime.date:
-    """The business day (setting TIME_ZONE) of an instant."""
-    return timezone.localdate(moment, timezone.get_default_timezone())
-
-
 @transaction.atomic
 def customer_create(*, data: dict[str, Any], tags: Iterable[Tag] = ()) -> Customer:
     """Create a customer from validated-or-raw field values.
@@ -340,41 +279,6 @@ def customer_update(
     if tags is not None:
         customer.tags.set(_locked_tags(tags))
     return customer
-
-
-def _locked_customer(pk: int) -> Customer:
-    """The customer row, locked for this transaction; a 404 when another request
-    deleted it meanwhile."""
-    try:
-        return Customer.objects.select_for_update().get(pk=pk)
-    except Customer.DoesNotExist:
-        raise ApplicationError(
-            "not_found", _("This customer no longer exists."), status_code=404
-        ) from None
-
-
-def _locked_tags(tags: Iterable[Tag]) -> list[Tag]:
-    """The given tags, locked so a concurrent tag_delete waits; refused when one of
-    them was deleted meanwhile (it would break the link rows' foreign key)."""
-    wanted = {tag.pk for tag in tags}
-    locked = list(Tag.objects.select_for_update().filter(pk__in=wanted).order_by("pk"))
-    if len(locked) != len(wanted):
-        raise ValidationError({"tags": _("A tag was deleted meanwhile; reload and try again.")})
-    return locked
-
-
-def _parse_total(value: Any) -> Decimal:
-    try:
-        total = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise ValidationError({"total": _("Enter an amount such as 19.99.")}) from None
-    if not total.is_finite() or total < 0:
-        raise ValidationError({"total": _("The total cannot be negative.")})
-    if total == 0:
-        total = Decimal("0.00")  # never "-0.00"
-    if total != total.quantize(Decimal("0.01")):
-        raise ValidationError({"total": _("Use at most two decimal places.")})
-    return total
 
 
 @transaction.atomic
@@ -467,229 +371,3 @@ def customer_merge(*, survivor: Customer, duplicate: Customer, author) -> Custom
         )
     )
     return survivor
-
-
-@transaction.atomic
-def order_record(
-    *,
-    customer: Customer,
-    external_id: str,
-    placed_at: datetime.datetime,
-    total: Decimal | str,
-    currency: str | None = None,
-    status: str = Order.Status.COMPLETED,
-    channel: str = Order.Channel.WEB,
-    item_count: int = 1,
-) -> Order:
-    """Record an order and keep `customer_since` true (docs/metrics.md).
-
-    A completed order placed on a business day before `customer_since` moves it
-    to that day. Totals are Decimal in the account currency (setting CURRENCY);
-    another currency is refused rather than silently mixed into revenue.
-    After commit, a completed order sends `order_completed`.
-    """
-    if placed_at is None:
-        raise ValidationError({"placed_at": _("Give the time the order was placed.")})
-    _check_moment("placed_at", placed_at)
-    currency = (currency or settings.CURRENCY).upper()
-    if currency != settings.CURRENCY:
-        raise ValidationError(
-            {
-                "currency": _("Orders must be in the account currency (%(currency)s).")
-                % {"currency": settings.CURRENCY}
-            }
-        )
-    try:
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    except Customer.DoesNotExist:
-        raise ValidationError({"customer": _("This customer no longer exists.")}) from None
-    order = Order(
-        customer=customer,
-        external_id=(external_id or "").strip(),
-        placed_at=placed_at,
-        total=_parse_total(total),
-        currency=currency,
-        status=status,
-        channel=channel,
-        item_count=item_count,
-    )
-    order.full_clean()
-    try:
-        with transaction.atomic():
-            order.save()
-    except IntegrityError as exc:
-        raise ValidationError(
-            {"external_id": _("An order with this external id already exists.")}
-        ) from exc
-
-    if order.status == Order.Status.COMPLETED:
-        _move_customer_since_to(customer.pk, _business_day(placed_at))
-        _send_on_commit(signals.order_completed, order)
-    return order
-
-
-@transaction.atomic
-def order_update(
-    *, order: Order, status: str | None = None, placed_at: datetime.datetime | None = None
-) -> Order:
-    """Correct when an order was placed, and/or refund or cancel it, in one transaction.
-
-    A corrected `placed_at` keeps the same range as recording (EARLIEST_YEAR to
-    now); a completed order moved before `customer_since` moves it earlier, as
-    recording does. It never moves `customer_since` later by itself: whether the
-    acquisition came from this order only staff know, and once the order is
-    corrected they may set `customer_since` up to the first order day.
-    After commit sends `order_corrected` (with `previous_placed_at`) and
-    `order_refunded`/`order_cancelled`. Unchanged values are no-ops.
-    """
-    order = Order.objects.select_for_update().get(pk=order.pk)
-    if placed_at is not None and placed_at != order.placed_at:
-        _check_moment("placed_at", placed_at)
-        previous = order.placed_at
-        order.placed_at = placed_at
-        order.save(update_fields=["placed_at", "updated_at"])
-        if order.status == Order.Status.COMPLETED:
-            _move_customer_since_to(order.customer_id, _business_day(placed_at))
-        order_id, customer_id = order.pk, order.customer_id
-        transaction.on_commit(
-            lambda: signals.order_corrected.send(
-                sender=Order,
-                order_id=order_id,
-                customer_id=customer_id,
-                previous_placed_at=previous,
-            )
-        )
-    if status is not None and status != order.status:
-        if status not in _ALLOWED_STATUS_CHANGES.get(order.status, set()):
-            raise ApplicationError(
-                "invalid_status_change",
-                _("The order is %(old)s; it cannot become %(new)s.")
-                % {
-                    "old": Order.Status(order.status).label.lower(),
-                    "new": Order.Status(status).label.lower(),
-                },
-                {"status": [_("Only a completed order can be refunded or cancelled.")]},
-            )
-        order.status = status
-        order.save(update_fields=["status", "updated_at"])
-        _send_on_commit(_STATUS_SIGNALS[status], order)
-    return order
-
-
-def order_status_set(*, order: Order, status: str) -> Order:
-    """Refund or cancel a completed order; any other change is refused.
-
-    Sends `order_refunded` or `order_cancelled` after commit. Setting the
-    status an order already has is a no-op and sends nothing (idempotent).
-    """
-    return order_update(order=order, status=status)
-
-
-def _move_customer_since_to(customer_id: int, day: datetime.date) -> None:
-    """docs/metrics.md: an order day before `customer_since` moves it to that day."""
-    customer = Customer.objects.select_for_update().get(pk=customer_id)
-    if day < customer.customer_since:
-        customer.customer_since = day
-        customer.save(update_fields=["customer_since", "updated_at"])
-
-
-def _send_on_commit(signal, order: Order) -> None:
-    order_id, customer_id = order.pk, order.customer_id
-    transaction.on_commit(
-        lambda: signal.send(sender=Order, order_id=order_id, customer_id=customer_id)
-    )
-
-
-@transaction.atomic
-def interaction_create(
-    *,
-    customer: Customer,
-    author,
-    kind: str = Interaction.Kind.NOTE,
-    direction: str = Interaction.Direction.INTERNAL,
-    subject: str = "",
-    body: str = "",
-    occurred_at: datetime.datetime | None = None,
-) -> Interaction:
-    """Add an entry to a customer's timeline (a note, call, email, chat or meeting)."""
-    subject, body = (subject or "").strip(), (body or "").strip()
-    if is_blank(subject) and is_blank(body):
-        raise ValidationError({"body": _("Write something: a subject or a text.")})
-    if len(body) > INTERACTION_BODY_MAX_LENGTH:
-        raise ValidationError(
-            {
-                "body": _("Keep the text under %(n)s characters.")
-                % {"n": f"{INTERACTION_BODY_MAX_LENGTH:,}"}
-            }
-        )
-    _check_moment("occurred_at", occurred_at)
-    # Locked so a concurrent customer_delete cannot leave this row without its customer.
-    customer = _locked_customer(customer.pk)
-    interaction = Interaction(
-        customer=customer,
-        author=author,
-        kind=kind,
-        direction=direction,
-        subject=subject,
-        body=body,
-        occurred_at=occurred_at or timezone.now(),
-    )
-    interaction.full_clean()
-    interaction.save()
-    return interaction
-
-
-def _check_tag_name_free(tag: Tag) -> None:
-    if is_blank(tag.name):
-        raise ValidationError({"name": _("Give the tag a name.")})
-    if tag.name and Tag.objects.filter(name__iexact=tag.name).exclude(pk=tag.pk).exists():
-        raise ValidationError({"name": _("A tag with this name already exists.")})
-
-
-@transaction.atomic
-def tag_create(*, name: str, color: str = "secondary") -> Tag:
-    """Create a tag; names are unique regardless of case."""
-    tag = Tag(name=(name or "").strip(), color=color or "secondary")
-    _check_tag_name_free(tag)
-    tag.full_clean()
-    try:
-        with transaction.atomic():
-            tag.save()
-    except IntegrityError as exc:
-        raise ValidationError({"name": _("A tag with this name already exists.")}) from exc
-    return tag
-
-
-@transaction.atomic
-def tag_update(*, tag: Tag, name: str | None = None, color: str | None = None) -> Tag:
-    """Rename or recolour a tag."""
-    try:
-        tag = Tag.objects.select_for_update().get(pk=tag.pk)
-    except Tag.DoesNotExist:
-        raise ApplicationError(
-            "not_found", _("This tag no longer exists."), status_code=404
-        ) from None
-    if name is not None:
-        tag.name = name.strip()
-    if color is not None:
-        tag.color = color
-    _check_tag_name_free(tag)
-    tag.full_clean()
-    try:
-        with transaction.atomic():
-            tag.save(update_fields=["name", "color"])
-    except IntegrityError as exc:
-        raise ValidationError({"name": _("A tag with this name already exists.")}) from exc
-    return tag
-
-
-@transaction.atomic
-def tag_delete(*, tag: Tag) -> None:
-    """Delete a tag; customers keep everything but the tag.
-
-    The row is locked first, so a customer update adding this tag either finishes
-    before (and its link is deleted too) or finds the tag gone.
-    """
-    locked = Tag.objects.select_for_update().filter(pk=tag.pk).first()
-    if locked is not None:
-        locked.delete()

@@ -1,0 +1,36 @@
+"""Writes to customer data. Views, the API, imports and tasks all call these.
+
+Each service validates its input completely before it writes, runs in one
+transaction, and raises Django's ValidationError (with field names) or
+ApplicationError; nothing is written when it raises. One module per domain:
+customers, orders, interactions, tags and cases; `rules` holds what they share.
+"""
+
+from crm.services.customers import (
+    CUSTOMER_FIELDS,
+    customer_create,
+    customer_delete,
+    customer_merge,
+    customer_update,
+)
+from crm.services.interactions import INTERACTION_BODY_MAX_LENGTH, interaction_create
+from crm.services.orders import order_record, order_status_set, order_update
+from crm.services.rules import earliest_day
+from crm.services.tags import tag_create, tag_delete, tag_update
+
+__all__ = [
+    "CUSTOMER_FIELDS",
+    "INTERACTION_BODY_MAX_LENGTH",
+    "customer_create",
+    "customer_delete",
+    "customer_merge",
+    "customer_update",
+    "earliest_day",
+    "interaction_create",
+    "order_record",
+    "order_status_set",
+    "order_update",
+    "tag_create",
+    "tag_delete",
+    "tag_update",
+]
