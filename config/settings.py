@@ -9,6 +9,7 @@ needed. `DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and Redis.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -199,6 +200,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Nightly and periodic jobs live here, in code (STYLE.md rule 4).
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "retain.heartbeat", "schedule": 60.0},
+    "cases-close-resolved": {
+        "task": "crm.cases_close_resolved",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
 
 # --- Auth and security --------------------------------------------------------------------
@@ -292,6 +297,13 @@ ACTIVITY_WINDOW_DAYS = env_int("ACTIVITY_WINDOW_DAYS", 90, minimum=1, allow_none
 EARLIEST_YEAR = env_int("EARLIEST_YEAR", 2000, minimum=1900)
 if EARLIEST_YEAR > 2100:
     raise ImproperlyConfigured(f"EARLIEST_YEAR={EARLIEST_YEAR} must be a past year.")
+# Support cases: a customer's answer or a staff reopen within this many days of the
+# resolution reopens the case; later, it starts a new one. Resolved cases close
+# themselves after the same number of days (nightly).
+CASE_REOPEN_DAYS = env_int("CASE_REOPEN_DAYS", 7, minimum=1)
+# Replies to a case go to the customer by email (EMAIL_URL) when this is true;
+# otherwise they are only recorded, for teams that answer from another tool.
+CASE_REPLY_EMAIL = env_bool("CASE_REPLY_EMAIL", True)
 PHONENUMBER_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "LV").upper()
 PHONENUMBER_DB_FORMAT = "E164"
 
@@ -376,6 +388,12 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "crm.models.Order.Status",
         "OrderStatusChangeEnum": ["refunded", "cancelled"],
         "CustomerStatusEnum": "crm.filters.STATUS_CHOICES",
+        "OrderChannelEnum": "crm.models.Order.Channel",
+        "InteractionKindEnum": "crm.models.Interaction.Kind",
+        "CaseStatusEnum": "crm.models.Case.Status",
+        "CaseStatusFilterEnum": "crm.filters.CASE_STATUS_CHOICES",
+        "CaseCommentKindEnum": "crm.api.serializers.COMMENT_KINDS",
+        "CaseCommentChannelEnum": "crm.api.serializers.COMMENT_CHANNELS",
     },
 }
 

@@ -23,3 +23,7 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}  # noqa: F40
 if not os.environ.get("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 TEST_ARTIFACTS_DIR = VAR_DIR.parent / "test-artifacts"
+# Tasks enqueued by the code under test run in the test process; the worker test sends
+# its task by name (send_task), which always goes through the real broker.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True

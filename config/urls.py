@@ -28,7 +28,7 @@ urlpatterns = [
     path("accounts/password_change/", PasswordChangeView.as_view(), name="password_change"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("customers/", include("crm.urls")),
+    path("", include("crm.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("crm.api.urls")),
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),

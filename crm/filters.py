@@ -1,4 +1,5 @@
-"""The customer search and filters shared by the list page and the API (django-filter)."""
+"""The searches and filters of customers and cases, shared by the pages and the API
+(django-filter)."""
 
 import re
 
@@ -7,8 +8,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from crm.models import Customer, Tag
-from crm.selectors import customer_status_q, owner_choices
+from crm.models import Case, Customer, Tag, Team
+from crm.selectors import case_assignees, customer_status_q, overdue_q, owner_choices
 
 
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
@@ -117,3 +118,120 @@ class CustomerFilter(django_filters.FilterSet):
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(customer_status_q(value))
+
+
+def case_search(queryset, text: str):
+    """A case number ("C-1042", "1042") finds that case; other words must each match
+    the subject or the customer's name, email or company."""
+    compact = text.strip().upper().removeprefix("C").lstrip("-# ")
+    if compact.isdigit() and len(compact) <= 9:
+        return queryset.filter(number=int(compact))
+    for term in text.split()[:8]:
+        queryset = queryset.filter(
+            Q(subject__icontains=term)
+            | Q(customer__first_name__icontains=term)
+            | Q(customer__last_name__icontains=term)
+            | Q(customer__email__icontains=term)
+            | Q(customer__company__icontains=term)
+        )
+    return queryset
+
+
+class AssigneeFilter(django_filters.ChoiceFilter):
+    """ "me", "none" (unassigned) or a username of staff who work cases."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", self._choices)
+        super().__init__(*args, **kwargs)
+
+    @staticmethod
+    def _choices():
+        people = [(u.username, u.get_full_name() or u.username) for u in case_assignees()]
+        return [("me", _("Me")), ("none", _("Unassigned")), *people]
+
+    def filter(self, qs, value):
+        if value in ("", None):
+            return qs
+        if value == "me":
+            return qs.filter(assignee=self.parent.request.user)
+        if value == "none":
+            return qs.filter(assignee=None)
+        return qs.filter(assignee__username=value)
+
+
+CASE_STATUS_CHOICES = [("all", _("All statuses")), *Case.Status.choices]
+
+
+class CaseFilter(django_filters.FilterSet):
+    """The queue's filters. Without a status, the queue shows the active cases
+    (new, open, pending customer); "all" shows every case."""
+
+    q = django_filters.CharFilter(
+        method="filter_search",
+        max_length=200,
+        label=_("Search"),
+        help_text=_("Case number, subject or customer."),
+    )
+    status = django_filters.ChoiceFilter(
+        choices=CASE_STATUS_CHOICES,
+        method="filter_status",
+        label=_("Status"),
+        empty_label=_("Active (new, open, pending)"),
+    )
+    priority = django_filters.ChoiceFilter(
+        choices=Case.Priority.choices, label=_("Priority"), empty_label=_("Any priority")
+    )
+    assignee = AssigneeFilter(label=_("Assignee"), empty_label=_("Anyone"))
+    team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.order_by("name"), label=_("Team"), empty_label=_("Any team")
+    )
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue",
+        label=_("Overdue only"),
+        widget=django_filters.widgets.BooleanWidget(),
+    )
+    customer = django_filters.NumberFilter(
+        field_name="customer_id", label=_("Customer number"), min_value=1
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("due_at", "due"),
+            ("opened_at", "opened"),
+            ("number", "number"),
+            ("updated_at", "updated"),
+        ),
+        field_labels={
+            "due_at": _("Due"),
+            "opened_at": _("Opened"),
+            "number": _("Number"),
+            "updated_at": _("Updated"),
+        },
+        label=_("Sort by"),
+        empty_label=_("Most urgent (default)"),
+    )
+
+    class Meta:
+        model = Case
+        fields = ["q", "status", "priority", "assignee", "team", "overdue", "customer"]
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("status"):
+            # The default shows only cases someone has to act on.
+            queryset = queryset.filter(status__in=Case.ACTIVE)
+        return queryset
+
+    def filter_search(self, queryset, name, value):
+        return case_search(queryset, value)
+
+    def filter_status(self, queryset, name, value):
+        if value == "all":
+            return queryset
+        return queryset.filter(status=value)
+
+    def filter_overdue(self, queryset, name, value):
+        if value is True:
+            return queryset.filter(overdue_q())
+        if value is False:
+            return queryset.exclude(overdue_q())
+        return queryset

@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
-from crm.models import Customer, Interaction, Tag
-from crm.selectors import owner_choices
+from crm.models import Case, Customer, Interaction, Tag, Team
+from crm.selectors import case_assignees, owner_choices
+from crm.services.cases import ALLOWED_TRANSITIONS
 
 
 class InteractionForm(forms.Form):
@@ -198,3 +199,125 @@ class CustomerMergeForm(forms.Form):
         if len(found) > 1:
             raise ValidationError(_("Several customers match; give the number (#1042)."))
         return found[0]
+
+
+def _add_service_error(form: forms.Form, error: ValidationError) -> None:
+    """A service's ValidationError at its fields, or above the form."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _due_field() -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=_("Due"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Leave empty to use the priority's time (urgent 4 hours, high 1 day, …)."),
+    )
+
+
+class CaseForm(forms.Form):
+    """A new case, or a case's fields as staff change them; crm.services keeps the rules."""
+
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=20000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=Case.Priority.choices, initial=Case.Priority.NORMAL
+    )
+    source = forms.ChoiceField(
+        label=_("Source"), choices=Case.Source.choices, initial=Case.Source.MANUAL
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.order_by("name"), required=False,
+        empty_label=_("No team"),
+    )  # fmt: skip
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=case_assignees(), required=False,
+        empty_label=_("Unassigned"),
+    )  # fmt: skip
+    due_at = _due_field()
+
+    EDIT_FIELDS = ("subject", "description", "priority", "team", "assignee", "due_at")
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].label_from_instance = _user_label
+        if editing:  # the source is how the case came in: it does not change
+            del self.fields["source"]
+            self.fields["due_at"].help_text = ""
+
+    @classmethod
+    def initial_for(cls, case: Case) -> dict:
+        return {name: getattr(case, name) for name in cls.EDIT_FIELDS}
+
+    def changed_data_for(self, case: Case) -> dict:
+        """The fields that differ from the case, as case_update takes them."""
+        data = {name: self.cleaned_data[name] for name in self.EDIT_FIELDS}
+        if data["due_at"] is None:
+            del data["due_at"]  # an emptied due time keeps the stored one
+        return {name: value for name, value in data.items() if value != getattr(case, name)}
+
+    add_service_error = _add_service_error
+
+
+def _user_label(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+THEN_KEEP = ""
+
+
+class CaseCommentForm(forms.Form):
+    """A comment on a case: a reply to the customer, an internal note, or the customer's
+    answer received some other way; optionally moving the case on."""
+
+    KINDS = [
+        ("reply", _("Reply to the customer")),
+        ("note", _("Internal note")),
+        ("customer", _("Customer's answer")),
+    ]
+    kind = forms.ChoiceField(
+        label=_("Comment"), choices=KINDS, initial="reply", widget=forms.RadioSelect
+    )
+    channel = forms.ChoiceField(
+        label=_("By"),
+        choices=[
+            (Interaction.Kind.EMAIL, _("Email")),
+            (Interaction.Kind.CALL, _("Call")),
+            (Interaction.Kind.CHAT, _("Chat")),
+        ],
+        initial=Interaction.Kind.EMAIL,
+    )
+    body = forms.CharField(
+        label=_("Text"), max_length=20000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    then = forms.ChoiceField(label=_("Then"), required=False)
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = [s for s in Case.Status if s in ALLOWED_TRANSITIONS[case.status]]
+        self.fields["then"].choices = [(THEN_KEEP, _("Keep the status"))] + [
+            (s.value, _set_status_label(s)) for s in allowed if s != Case.Status.OPEN
+        ]
+
+    add_service_error = _add_service_error
+
+
+def _set_status_label(status) -> str:
+    return {
+        Case.Status.PENDING: _("Wait for the customer"),
+        Case.Status.RESOLVED: _("Resolve"),
+        Case.Status.CLOSED: _("Close"),
+    }.get(status, status.label)
+
+
+class CaseStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Case.Status.choices)

@@ -1,7 +1,7 @@
 """The history of staff changes to crm's records, kept by django-auditlog.
 
 Every create, change and delete of a customer (tags included), an order's status or
-date, an interaction and a tag, by a page, the API or a task, is a LogEntry: who,
+date, an interaction, a case, a team and a tag, by a page, the API or a task, is a LogEntry: who,
 when, from which address (config.history.HistoryMiddleware), which field changed from
 what to what. crm registers its models here; higher apps register theirs the same way.
 History rows are never edited through the app: the administration shows them
@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from crm.extensions import TimelineEntry, TimelineSource, timeline_source_register
-from crm.models import Customer, Interaction, Order, Tag
+from crm.models import Case, Customer, Interaction, Order, Tag, Team
 
 
 def register() -> None:
@@ -29,6 +29,8 @@ def register() -> None:
     auditlog.register(Order, include_fields=["status", "placed_at"])
     auditlog.register(Interaction, exclude_fields=["created_at"])
     auditlog.register(Tag, exclude_fields=["created_at"])
+    auditlog.register(Case, exclude_fields=["updated_at"])
+    auditlog.register(Team, m2m_fields={"members"}, exclude_fields=["created_at"])
     timeline_source_register(
         TimelineSource(
             kind="history",
@@ -42,10 +44,14 @@ def register() -> None:
 
 
 def customer_history(*, customer: Customer) -> QuerySet[LogEntry]:
-    """Log entries of a customer and of its orders and interactions, newest first
-    (the creation of an order or interaction is left out: it is its own entry)."""
-    types = ContentType.objects.get_for_models(Customer, Order, Interaction)
+    """Log entries of a customer and of its orders, interactions and cases, newest first
+    (the creation of an order, interaction or case is left out: it is its own entry)."""
+    types = ContentType.objects.get_for_models(Customer, Order, Interaction, Case)
     own = Q(content_type=types[Customer], object_id=customer.pk)
+    cases = Q(
+        content_type=types[Case],
+        object_id__in=Case.objects.filter(customer=customer).values("pk"),
+    )
     orders = Q(
         content_type=types[Order],
         object_id__in=Order.objects.filter(customer=customer).values("pk"),
@@ -57,7 +63,7 @@ def customer_history(*, customer: Customer) -> QuerySet[LogEntry]:
     # An order or a note being created is on the timeline as itself already.
     created_there = Q(action=LogEntry.Action.CREATE) & ~Q(content_type=types[Customer])
     return (
-        LogEntry.objects.filter(own | orders | notes)
+        LogEntry.objects.filter(own | orders | notes | cases)
         .exclude(created_there)
         .select_related("actor", "content_type")
         .order_by("-timestamp", "-id")

@@ -1,5 +1,5 @@
 """crm's own profile panels and timeline sources, registered like any other app's
-(crm.extensions): contact, consent and tags; orders and interactions."""
+(crm.extensions): contact, consent, tags and cases; orders, interactions and cases."""
 
 import datetime
 
@@ -16,9 +16,9 @@ from crm.extensions import (
     quick_search_register,
     timeline_source_register,
 )
-from crm.filters import customer_search
-from crm.models import Customer, Interaction, Order
-from crm.selectors import customer_visible
+from crm.filters import case_search, customer_search
+from crm.models import Case, Customer, Interaction, Order
+from crm.selectors import case_visible, customer_cases, customer_visible
 
 
 def _between(rows, field: str, start, end, limit):
@@ -42,7 +42,7 @@ def interactions_between(
     customer: Customer, start: datetime.datetime | None, end, limit: int | None
 ) -> list[TimelineEntry]:
     """One query: the customer's notes, calls, emails, chats and meetings in (start, end]."""
-    rows = Interaction.objects.filter(customer=customer).select_related("author")
+    rows = Interaction.objects.filter(customer=customer).select_related("author", "case")
     rows = _between(rows, "occurred_at", start, end, limit)
     return [
         TimelineEntry("interaction", i.occurred_at, i, "crm/timeline/_interaction.html")
@@ -64,6 +64,37 @@ def customers_quick(text: str, user, limit: int) -> list[QuickResult]:
     return results
 
 
+def cases_between(
+    customer: Customer, start: datetime.datetime | None, end, limit: int | None
+) -> list[TimelineEntry]:
+    """One query: the cases opened for the customer in (start, end]; their comments are
+    interactions, their status changes history."""
+    rows = Case.objects.filter(customer=customer).select_related("assignee")
+    rows = _between(rows, "opened_at", start, end, limit)
+    return [TimelineEntry("case", c.opened_at, c, "crm/timeline/_case.html") for c in rows]
+
+
+def cases_quick(text: str, user, limit: int) -> list[QuickResult]:
+    """One query: the case a number names ("C-1042", "1042") and cases whose subject
+    holds the text, the numbered one first, then newest first."""
+    rows = case_search(case_visible(user=user), text).select_related("customer")
+    rows = rows.order_by("-opened_at", "-pk")[:limit]
+    return [
+        QuickResult(
+            f"{c.reference} {c.subject}",
+            f"{c.customer.display_name} · {c.get_status_display()}",
+            reverse("crm:case-detail", args=[c.number]),
+            str(_("Case")),
+        )
+        for c in rows
+    ]
+
+
+def _cases_panel(customer: Customer, user) -> dict:
+    cases, active = customer_cases(customer=customer, user=user)
+    return {"customer": customer, "cases": cases, "active_count": active}
+
+
 def _customer_only(customer: Customer, user) -> dict:
     # The profile's customer comes with its owner and tags loaded: no query here.
     return {"customer": customer}
@@ -76,6 +107,31 @@ def register() -> None:
             label=_("Customers"),
             search=customers_quick,
             permission="crm.view_customer",
+            order=10,
+        )
+    )
+    quick_search_register(
+        QuickSearch(
+            key="cases", label=_("Cases"), search=cases_quick, permission="crm.view_case", order=20
+        )
+    )
+    timeline_source_register(
+        TimelineSource(
+            kind="case",
+            label=_("Cases"),
+            fetch=cases_between,
+            permission="crm.view_case",
+            order=30,
+        )
+    )
+    panel_register(
+        ProfilePanel(
+            key="cases",
+            label=_("Cases"),
+            template="crm/panels/_cases.html",
+            load=_cases_panel,
+            permission="crm.view_case",
+            column="main",
             order=10,
         )
     )

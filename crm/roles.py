@@ -27,6 +27,10 @@ CRM_GRANTS: dict[str, list[str]] = {
         "crm.add_interaction",
         "crm.change_interaction",
         "crm.view_tag",
+        "crm.view_case",
+        "crm.add_case",
+        "crm.change_case",
+        "crm.view_team",
     ],
     MARKETING: [
         "crm.view_customer",
@@ -36,6 +40,8 @@ CRM_GRANTS: dict[str, list[str]] = {
         "crm.add_tag",
         "crm.change_tag",
         "crm.delete_tag",
+        "crm.view_case",
+        "crm.view_team",
     ],
 }
 

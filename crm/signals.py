@@ -15,3 +15,8 @@ order_corrected = Signal()
 # A duplicate customer was merged into another: `survivor_id` and `merged_id` (gone now;
 # higher apps move their rows of merged_id to survivor_id).
 customers_merged = Signal()
+# Support cases: each carries `case_id` and `customer_id`. Surveys listen to
+# case_resolved (a CSAT survey); analytics reads the stamps, not the events.
+case_opened = Signal()
+case_resolved = Signal()
+case_reopened = Signal()

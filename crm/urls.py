@@ -4,13 +4,21 @@ from crm import views
 
 app_name = "crm"
 urlpatterns = [
-    path("", views.customer_list, name="customer-list"),
-    path("new/", views.customer_create, name="customer-create"),
-    path("quick/", views.quick_search, name="quick-search"),
-    path("history/", views.history_list, name="history"),
-    path("<int:pk>/edit/", views.customer_edit, name="customer-edit"),
-    path("<int:pk>/delete/", views.customer_delete, name="customer-delete"),
-    path("<int:pk>/merge/", views.customer_merge, name="customer-merge"),
-    path("<int:pk>/", views.customer_detail, name="customer-detail"),
-    path("<int:pk>/interactions/", views.interaction_add, name="interaction-add"),
+    path("customers/", views.customer_list, name="customer-list"),
+    path("customers/new/", views.customer_create, name="customer-create"),
+    path("customers/quick/", views.quick_search, name="quick-search"),
+    path("customers/history/", views.history_list, name="history"),
+    path("customers/<int:pk>/edit/", views.customer_edit, name="customer-edit"),
+    path("customers/<int:pk>/delete/", views.customer_delete, name="customer-delete"),
+    path("customers/<int:pk>/merge/", views.customer_merge, name="customer-merge"),
+    path("customers/<int:pk>/", views.customer_detail, name="customer-detail"),
+    path("customers/<int:pk>/interactions/", views.interaction_add, name="interaction-add"),
+    # Cases are addressed by their number, as people say them (C-1042 is /cases/1042/).
+    path("cases/", views.case_list, name="case-list"),
+    path("cases/mine/", views.case_list, {"mine": True}, name="case-mine"),
+    path("cases/new/", views.case_create, name="case-create"),
+    path("cases/<int:number>/", views.case_detail, name="case-detail"),
+    path("cases/<int:number>/edit/", views.case_edit, name="case-edit"),
+    path("cases/<int:number>/comments/", views.case_comment, name="case-comment"),
+    path("cases/<int:number>/status/", views.case_status, name="case-status"),
 ]

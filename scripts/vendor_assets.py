@@ -87,21 +87,28 @@ ICONS = [
     "chevron-down",  # show older
     "chevron-left",  # pagination
     "chevron-right",  # pagination
+    "circle-check",  # resolve a case
     "clock",  # last order
     "code",  # navigation: API
     "device-mobile",  # phone
+    "flag",  # case priority
     "id",  # external id
+    "inbox",  # case queue, empty queue
     "key",  # password reset
     "language",  # language switcher, customer language
+    "lifebuoy",  # navigation: cases
     "lock",  # locked out
     "logout",  # user menu
     "mail",  # email, interaction: email
     "message-circle",  # interaction: chat
     "note",  # interaction: note
     "phone-call",  # interaction: call
+    "plus",  # new case
     "receipt",  # average order
+    "refresh",  # reopen a case
     "search",  # search
     "search-off",  # empty search
+    "send",  # case reply
     "settings",  # navigation: administration
     "shopping-bag",  # orders, timeline orders
     "tag",  # tags

@@ -38,3 +38,9 @@ def order(
 def at_day(day: datetime.date, hour: int = 12) -> datetime.datetime:
     """An aware moment on a business day."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def case(customer_=None, **kw):
+    """A support case opened through the service (a new customer unless one is given)."""
+    kw.setdefault("subject", "Parcel never arrived")
+    return services.case_open(customer=customer_ or customer(), **kw)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from config.api import AwareDateTimeField, InputSerializer
-from crm.models import Customer, Interaction, Order, Tag
+from crm.models import Case, Customer, Interaction, Order, Tag, Team
 
 
 class TagSerializer(serializers.ModelSerializer):
@@ -176,3 +176,115 @@ class InteractionInputSerializer(InputSerializer):
     subject = serializers.CharField(max_length=200, required=False, allow_blank=True)
     body = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     occurred_at = AwareDateTimeField(required=False)
+
+
+class CaseOutputSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    opened_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    is_overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "reference",
+            "customer",
+            "subject",
+            "description",
+            "status",
+            "priority",
+            "source",
+            "assignee",
+            "team",
+            "due_at",
+            "is_overdue",
+            "opened_at",
+            "first_response_at",
+            "resolved_at",
+            "closed_at",
+            "reopened_count",
+            "opened_by",
+            "updated_at",
+        ]
+
+    def get_is_overdue(self, case) -> bool:
+        return bool(getattr(case, "is_overdue", False))
+
+
+def _assignee_field(**kwargs):
+    return serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_active=True),
+        allow_null=True,
+        error_messages={
+            "does_not_exist": _("No active staff member has this username."),
+            "invalid": _("Give the assignee's username."),
+        },
+        **kwargs,
+    )
+
+
+class CaseInputSerializer(InputSerializer):
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    subject = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    priority = serializers.ChoiceField(choices=Case.Priority.choices, required=False)
+    source = serializers.ChoiceField(choices=Case.Source.choices, required=False)
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), required=False, allow_null=True
+    )
+    assignee = _assignee_field(required=False)
+    due_at = AwareDateTimeField(required=False, allow_null=True)
+    opened_at = AwareDateTimeField(required=False)
+
+
+class CaseUpdateInputSerializer(InputSerializer):
+    """A case's fields and/or its status; every field is optional, at least one is given."""
+
+    status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
+    subject = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    priority = serializers.ChoiceField(choices=Case.Priority.choices, required=False)
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), required=False, allow_null=True
+    )
+    assignee = _assignee_field(required=False)
+    due_at = AwareDateTimeField(required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Give at least one field to change.")]}
+            )
+        return attrs
+
+
+def _comment_kind(comment: Interaction) -> str:
+    return {"outbound": "reply", "inbound": "customer"}.get(comment.direction, "note")
+
+
+class CaseCommentOutputSerializer(serializers.ModelSerializer):
+    kind = serializers.SerializerMethodField()
+    channel = serializers.CharField(source="kind", read_only=True)
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Interaction
+        fields = ["id", "case", "kind", "channel", "body", "author", "occurred_at", "emailed_at"]
+
+    def get_kind(self, comment) -> str:
+        return _comment_kind(comment)
+
+
+COMMENT_KINDS = [("reply", _("Reply")), ("note", _("Note")), ("customer", _("Customer's answer"))]
+COMMENT_CHANNELS = [Interaction.Kind.EMAIL, Interaction.Kind.CALL, Interaction.Kind.CHAT]
+
+
+class CaseCommentInputSerializer(InputSerializer):
+    kind = serializers.ChoiceField(choices=COMMENT_KINDS)
+    body = serializers.CharField(max_length=20000)
+    channel = serializers.ChoiceField(choices=COMMENT_CHANNELS, required=False)
+    status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
+    at = AwareDateTimeField(required=False)

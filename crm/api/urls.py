@@ -10,5 +10,6 @@ router.register("customers", views.CustomerViewSet, basename="customer")
 router.register("orders", views.OrderViewSet, basename="order")
 router.register("interactions", views.InteractionViewSet, basename="interaction")
 router.register("tags", views.TagViewSet, basename="tag")
+router.register("cases", views.CaseViewSet, basename="case")
 
 urlpatterns = router.urls

@@ -4,18 +4,22 @@ import datetime
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from config.api import KnownQueryParamsMixin
 from config.api import StrictOrderingFilter as OrderingFilter
+from config.permissions import RolePermissions
 from crm import selectors, services
 from crm.api import serializers as s
-from crm.filters import CustomerFilter
-from crm.models import Customer, Interaction, Order, Tag
+from crm.filters import CaseFilter, CustomerFilter
+from crm.models import Case, Customer, Interaction, Order, Tag
 
 
 class CustomerViewSet(
@@ -193,3 +197,92 @@ class TagViewSet(KnownQueryParamsMixin, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         services.tag_delete(tag=instance)
+
+
+class _CasePermissions(RolePermissions):
+    """Commenting changes a case: POST to comments needs crm.change_case."""
+
+    def has_permission(self, request, view):
+        if getattr(view, "action", None) == "comments" and request.method == "POST":
+            return request.user.is_authenticated and request.user.has_perm("crm.change_case")
+        return super().has_permission(request, view)
+
+
+class CaseViewSet(
+    KnownQueryParamsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Support cases. Without `status` the list shows active cases (new, open, pending);
+    `status=all` shows every case. `assignee` is a username, `me` or `none`."""
+
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CaseFilter
+    permission_classes = [_CasePermissions]
+    queryset = Case.objects.none()
+
+    def get_queryset(self):
+        return selectors.case_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return s.CaseInputSerializer
+        if self.action == "partial_update":
+            return s.CaseUpdateInputSerializer
+        if self.action == "comments":
+            return (
+                s.CaseCommentInputSerializer
+                if self.request.method == "POST"
+                else s.CaseCommentOutputSerializer
+            )
+        return s.CaseOutputSerializer
+
+    def _present(self, case, **kwargs):
+        case = self.get_queryset().get(pk=case.pk)
+        return Response(s.CaseOutputSerializer(case).data, **kwargs)
+
+    def create(self, request):
+        serializer = s.CaseInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if (
+            not selectors.customer_visible(user=request.user)
+            .filter(pk=data["customer"].pk)
+            .exists()
+        ):
+            raise ValidationError({"customer": _("Unknown customer.")})
+        case = services.case_open(opened_by=request.user, **data)
+        return self._present(case, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        """Change the status (`{"status": "resolved"}`) and/or the subject, description,
+        priority, team, assignee or due time, all or nothing."""
+        case = self.get_object()
+        serializer = s.CaseUpdateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        new_status = data.pop("status", None)
+        with transaction.atomic():
+            if data:
+                case = services.case_update(case=case, data=data)
+            if new_status:
+                case = services.case_status_set(case=case, status=new_status)
+        return self._present(case)
+
+    @extend_schema(responses=s.CaseCommentOutputSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], url_path="comments")
+    def comments(self, request, pk=None):
+        """A case's comments, oldest first; POST adds a reply, note or customer answer
+        (and may move the case on with `status`). A customer's answer to a case that
+        ended too long ago opens a new case: the answer's `case` says which."""
+        case = self.get_object()
+        if request.method == "POST":
+            serializer = s.CaseCommentInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            comment = services.case_comment_add(
+                case=case, author=request.user, **serializer.validated_data
+            )
+            return Response(
+                s.CaseCommentOutputSerializer(comment).data, status=status.HTTP_201_CREATED
+            )
+        rows = Interaction.objects.filter(case=case).select_related("author")
+        page = self.paginate_queryset(rows.order_by("occurred_at", "id"))
+        return self.get_paginated_response(s.CaseCommentOutputSerializer(page, many=True).data)

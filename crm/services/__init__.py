@@ -6,6 +6,17 @@ ApplicationError; nothing is written when it raises. One module per domain:
 customers, orders, interactions, tags and cases; `rules` holds what they share.
 """
 
+from crm.services.cases import (
+    ALLOWED_TRANSITIONS,
+    CASE_FIELDS,
+    COMMENT_KINDS,
+    case_comment_add,
+    case_open,
+    case_reply_send,
+    case_status_set,
+    case_update,
+    cases_close_resolved,
+)
 from crm.services.customers import (
     CUSTOMER_FIELDS,
     customer_create,
@@ -19,6 +30,15 @@ from crm.services.rules import earliest_day
 from crm.services.tags import tag_create, tag_delete, tag_update
 
 __all__ = [
+    "ALLOWED_TRANSITIONS",
+    "CASE_FIELDS",
+    "COMMENT_KINDS",
+    "case_comment_add",
+    "case_open",
+    "case_reply_send",
+    "case_status_set",
+    "case_update",
+    "cases_close_resolved",
     "CUSTOMER_FIELDS",
     "INTERACTION_BODY_MAX_LENGTH",
     "customer_create",

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from config.exceptions import ApplicationError
 from config.validation import is_blank
 from crm import signals
-from crm.models import Customer, Interaction, Order, Tag
+from crm.models import Case, Customer, Interaction, Order, Tag
 from crm.services.rules import (
     _business_day,
     _check_day,
@@ -307,7 +307,7 @@ _MERGE_FILL = ("first_name", "last_name", "email", "phone", "company", "country"
 def customer_merge(*, survivor: Customer, duplicate: Customer, author) -> Customer:
     """Merge a duplicate customer into the survivor and delete the duplicate.
 
-    Orders and interactions move to the survivor (higher apps move their own rows
+    Orders, cases and interactions move to the survivor (higher apps move their own rows
     when they receive `customers_merged`, sent after commit with `survivor_id` and
     `merged_id`). The survivor keeps its own values; empty contact fields take the
     duplicate's; tags are united; `customer_since` is the earlier of the two;
@@ -324,6 +324,9 @@ def customer_merge(*, survivor: Customer, duplicate: Customer, author) -> Custom
         customer=survivor, updated_at=timezone.now()
     )
     moved_notes = Interaction.objects.filter(customer=duplicate).update(customer=survivor)
+    moved_cases = Case.objects.filter(customer=duplicate).update(
+        customer=survivor, updated_at=timezone.now()
+    )
     tags = set(survivor.tags.all()) | set(duplicate.tags.all())
     merged_id = duplicate.pk
     gone = f"{duplicate.display_name} (#{merged_id}, {duplicate.email or '—'})"
@@ -359,10 +362,10 @@ def customer_merge(*, survivor: Customer, duplicate: Customer, author) -> Custom
         direction=Interaction.Direction.INTERNAL,
         subject=_("Merged a duplicate customer"),
         body=_(
-            "%(gone)s was merged into this customer: %(orders)s orders and %(notes)s "
-            "notes, calls or emails moved here."
+            "%(gone)s was merged into this customer: %(orders)s orders, %(cases)s cases "
+            "and %(notes)s notes, calls or emails moved here."
         )
-        % {"gone": gone, "orders": moved_orders, "notes": moved_notes},
+        % {"gone": gone, "orders": moved_orders, "cases": moved_cases, "notes": moved_notes},
     )
     survivor_id = survivor.pk
     transaction.on_commit(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from config.celery import ping
+from config.celery import app as celery_app
 from tests.conftest import require
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,7 +65,7 @@ def test_a_task_goes_through_the_broker_to_a_worker_process_and_back(worker):
         )
     queue, process = worker
     token = uuid.uuid4().hex
-    result = ping.apply_async(args=[token], queue=queue)
+    result = celery_app.send_task("retain.ping", args=[token], queue=queue)
     try:
         answer = result.get(timeout=60)
     except Exception:

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm import services
-from crm.models import Interaction, Order
+from crm.models import Case, Interaction, Order
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -126,9 +126,9 @@ def test_the_profile_shows_contact_summary_and_timeline(logged_in, support_user)
 
 
 # session, user, user permissions, group permissions, customer with owner, its tags,
-# timeline orders, timeline interactions with authors, timeline history with actors,
-# order summary, status
-PROFILE_QUERIES = 11
+# timeline orders, timeline interactions with authors and cases, timeline cases,
+# timeline history with actors, order summary, status, cases panel: active count, latest
+PROFILE_QUERIES = 14
 
 
 def test_the_profile_query_count_does_not_grow_with_history(
@@ -137,6 +137,8 @@ def test_the_profile_query_count_does_not_grow_with_history(
     customer = factories.customer()
     factories.order(customer)
     services.interaction_create(customer=customer, author=support_user, body="first")
+    case = factories.case(customer)
+    services.case_comment_add(case=case, author=support_user, kind="note", body="Checking")
     with django_assert_num_queries(PROFILE_QUERIES):
         logged_in.get(reverse("crm:customer-detail", args=[customer.pk]))
     # 999 more of each in bulk: through the services this would take half a minute and
@@ -151,11 +153,17 @@ def test_the_profile_query_count_does_not_grow_with_history(
         Interaction(customer=customer, author=support_user, body=f"n{n}", occurred_at=m)
         for n, m in enumerate(moments)
     )
-    assert customer.orders.count() == customer.interactions.count() == 1000
+    Case.objects.bulk_create(
+        Case(customer=customer, number=5000 + n, subject=f"c{n}", opened_at=m, due_at=m)
+        for n, m in enumerate(moments)
+    )
+    assert customer.orders.count() == customer.cases.count() == 1000
+    assert customer.interactions.count() == 1001
     with django_assert_num_queries(PROFILE_QUERIES):
         html = logged_in.get(reverse("crm:customer-detail", args=[customer.pk])).content.decode()
     assert "Show older" in html
-    assert html.count('data-testid="timeline-') == 30  # orders, notes and changes
+    assert html.count('data-testid="timeline-') == 30  # orders, notes, cases and changes
+    assert html.count('data-testid="profile-case"') == 5
 
 
 def test_adding_a_note_puts_it_on_the_timeline(logged_in, support_user):

@@ -1,4 +1,5 @@
-"""The top bar's quick search: customers by name, email, phone fragment or external id."""
+"""The top bar's quick search: customers by name, email, phone fragment or external id;
+cases by number or subject."""
 
 import pytest
 from django.urls import reverse
@@ -49,12 +50,12 @@ def test_a_role_without_customers_finds_nothing(client, no_role_user):
 
 def test_the_query_count_does_not_grow_with_the_data(logged_in, django_assert_num_queries):
     factories.customer(first_name="Anna")
-    # session, user, user permissions, group permissions, the customers
-    with django_assert_num_queries(5):
+    # session, user, user permissions, group permissions, the customers, the cases
+    with django_assert_num_queries(6):
         logged_in.get(reverse("crm:quick-search"), {"q": "anna"})
     for n in range(30):
-        factories.customer(first_name=f"Anna{n}")
-    with django_assert_num_queries(5):
+        factories.case(factories.customer(first_name=f"Anna{n}"), subject=f"Anna's parcel {n}")
+    with django_assert_num_queries(6):
         logged_in.get(reverse("crm:quick-search"), {"q": "anna"})
 
 
@@ -64,3 +65,29 @@ def test_the_top_bar_offers_it_to_roles_that_see_customers(logged_in, client, no
     )
     client.force_login(no_role_user)
     assert 'data-testid="quick-search"' not in client.get("/api/docs/").content.decode()
+
+
+@pytest.mark.parametrize("text", ["C-1002", "c1002", "1002"])
+def test_it_finds_a_case_by_its_number(logged_in, text):
+    factories.case(subject="Wrong size")
+    wanted = factories.case(subject="Parcel never arrived")
+    html = logged_in.get(reverse("crm:quick-search"), {"q": text}).content.decode()
+    assert wanted.reference == "C-1002"
+    assert html.count('data-testid="quick-result"') == 1
+    assert reverse("crm:case-detail", args=[1002]) in html
+    assert "C-1002 Parcel never arrived" in html
+
+
+def test_many_customers_leave_room_for_the_cases_found(logged_in):
+    for n in range(10):
+        factories.customer(first_name=f"Refund{n}")
+    factories.case(subject="Refund not received")
+    html = logged_in.get(reverse("crm:quick-search"), {"q": "refund"}).content.decode()
+    assert html.count('data-testid="quick-result"') == 8
+    assert "Refund not received" in html
+
+
+def test_marketing_finds_cases_but_a_role_without_them_does_not(client, marketing_user):
+    factories.case(subject="Broken zip")
+    client.force_login(marketing_user)
+    assert "Broken zip" in client.get(reverse("crm:quick-search"), {"q": "zip"}).content.decode()

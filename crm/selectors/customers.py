@@ -1,4 +1,4 @@
-"""Reads of customer data for pages, the API and other apps.
+"""Reads of customers, orders, tags and the timeline.
 
 Each selector returns rows the given user may see, with everything a page
 shows loaded in a fixed number of queries (STYLE.md rule 7).

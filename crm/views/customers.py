@@ -1,4 +1,5 @@
-"""Staff pages for customers: the list with search and filters, and the profile."""
+"""Staff pages for customers: the list with search and filters, the profile, editing,
+the quick search and the history of changes."""
 
 import datetime
 
@@ -273,12 +274,26 @@ def quick_search(request):
     """The top bar's results for `q` (htmx): up to QUICK_LIMIT hits of every registered
     kind the user may search, each a link the keyboard reaches."""
     text = (request.GET.get("q") or "").strip()[:200]
-    results = []
+    found = []
     if len(text) >= 2:
-        for search in quick_searches_for(user=request.user):
-            results += search.search(text, request.user, QUICK_LIMIT)
-    context = {"results": results[:QUICK_LIMIT], "text": text}
+        found = [
+            s.search(text, request.user, QUICK_LIMIT) for s in quick_searches_for(user=request.user)
+        ]
+    context = {"results": _fair_share(found, QUICK_LIMIT), "text": text}
     return render(request, "crm/_quick_results.html", context)
+
+
+def _fair_share(lists: list[list], limit: int) -> list:
+    """At most `limit` results, each kind keeping its order and getting an equal share
+    of the room (one kind's many hits never push another kind's few out)."""
+    taken = [0] * len(lists)
+    room = limit
+    while room and any(taken[i] < len(rows) for i, rows in enumerate(lists)):
+        for i, rows in enumerate(lists):
+            if room and taken[i] < len(rows):
+                taken[i] += 1
+                room -= 1
+    return [row for i, rows in enumerate(lists) for row in rows[: taken[i]]]
 
 
 @require_http_methods(["GET", "POST"])
@@ -316,6 +331,8 @@ HISTORY_MODELS = [
     ("customer", _lazy("Customers")),
     ("order", _lazy("Orders")),
     ("interaction", _lazy("Notes, calls and emails")),
+    ("case", _lazy("Cases")),
+    ("team", _lazy("Teams")),
     ("tag", _lazy("Tags")),
 ]
 

@@ -1,8 +1,4 @@
-"""Customer data: customers, their orders, the interaction timeline and tags.
-
-Rules the code relies on are backed by the database (STYLE.md rule 6); writes
-go through `crm.services`, reads through `crm.selectors`.
-"""
+"""Customer data: customers, their orders, the interaction timeline and tags."""
 
 import datetime
 
@@ -266,6 +262,17 @@ class Interaction(models.Model):
         verbose_name=_("author"),
     )
     occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    # A comment on a support case: an internal note, a reply or the customer's answer.
+    case = models.ForeignKey(
+        "crm.Case",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="comments",
+        verbose_name=_("case"),
+    )
+    # When a reply went out by email (setting CASE_REPLY_EMAIL); None: not sent by email.
+    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -274,6 +281,7 @@ class Interaction(models.Model):
         verbose_name_plural = _("interactions")
         indexes = [
             models.Index(fields=["customer", "occurred_at"], name="crm_interaction_timeline_idx"),
+            models.Index(fields=["case", "occurred_at"], name="crm_interaction_case_idx"),
         ]
         constraints = [
             models.CheckConstraint(

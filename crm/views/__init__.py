@@ -1,0 +1,39 @@
+"""Staff pages of crm: customers (list, profile, editing, history) and support cases."""
+
+from crm.views.cases import (
+    case_comment,
+    case_create,
+    case_detail,
+    case_edit,
+    case_list,
+    case_status,
+)
+from crm.views.customers import (
+    customer_create,
+    customer_delete,
+    customer_detail,
+    customer_edit,
+    customer_list,
+    customer_merge,
+    history_list,
+    interaction_add,
+    quick_search,
+)
+
+__all__ = [
+    "case_comment",
+    "case_create",
+    "case_detail",
+    "case_edit",
+    "case_list",
+    "case_status",
+    "customer_create",
+    "customer_delete",
+    "customer_detail",
+    "customer_edit",
+    "customer_list",
+    "customer_merge",
+    "history_list",
+    "interaction_add",
+    "quick_search",
+]
