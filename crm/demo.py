@@ -367,7 +367,13 @@ def demo_data_create(*, customers: int, seed: int, today: datetime.date | None =
     Interaction.objects.bulk_create(interactions, batch_size=1000)
     Customer.tags.through.objects.bulk_create(tag_links, batch_size=1000)
     _staff_changes(rng, created, owners)
-    return {"customers": len(created), "orders": len(orders), "interactions": len(interactions)}
+    cases = _demo_cases(rng, created, owners)
+    return {
+        "customers": len(created),
+        "orders": len(orders),
+        "interactions": len(interactions),
+        "cases": cases,
+    }
 
 
 def _staff_changes(rng: random.Random, customers: list[Customer], staff: list) -> None:
@@ -392,3 +398,89 @@ def _staff_changes(rng: random.Random, customers: list[Customer], staff: list) -
         if refundable is not None and admins and rng.random() < 0.3:
             with set_actor(admins[0], remote_addr="127.0.0.1"):
                 services.order_status_set(order=refundable, status=Order.Status.REFUNDED)
+
+
+CASE_STORIES = [
+    ("Parcel never arrived", "Tracking has said 'in transit' for nine days.",
+     "Sorry about this. I have asked the courier to trace it and will write tomorrow."),
+    ("Wrong size delivered", "Ordered 38, got 40. Can I swap it?",
+     "Of course: a free return label is on its way to your inbox."),
+    ("Refund not received", "I returned the jacket two weeks ago and still no refund.",
+     "The refund went out today; banks take 3 to 5 working days."),
+    ("Discount code does not work", "WELCOME10 says 'expired' at checkout.",
+     "That code ended on Sunday; here is a new one that works until the end of the month."),
+    ("Invoice with company details", "Please reissue the invoice to our company.",
+     "Done: the new invoice is attached."),
+    ("Damaged item", "The mug arrived broken, photo attached.",
+     "A replacement ships today; no need to send the broken one back."),
+    ("Change delivery address", "Can you deliver to my office instead?",
+     "Changed; the courier has the new address."),
+    ("App login problem", "The app logs me out every time I open it.",
+     "Please update the app to the latest version; the bug is fixed there."),
+]  # fmt: skip
+
+
+def _demo_cases(rng: random.Random, customers: list[Customer], staff: list) -> int:
+    """Support cases through the services, in every status: new ones waiting (some
+    overdue), open and pending ones with replies, resolved and closed ones; two team
+    queues. Replies go by phone or chat so the demo emails nobody."""
+    from auditlog.context import set_actor
+
+    from crm import services
+    from crm.models import Case, Team
+
+    agents = [u for u in staff if u is not None and u.has_perm("crm.change_case")]
+    if not agents or not customers:
+        return 0
+    front, billing = (
+        Team.objects.get_or_create(name=name)[0] for name in ("Front line", "Billing")
+    )
+    front.members.add(*agents)
+    billing.members.add(*[u for u in agents if u.is_staff])
+    now = timezone.now()
+    plans = ["new"] * 5 + ["overdue"] * 4 + ["open"] * 6 + ["pending"] * 4
+    plans += ["resolved"] * 5 + ["closed"] * 8
+    count = 0
+    picked = rng.sample(customers, k=min(len(plans), len(customers)))
+    for plan, customer in zip(plans[: len(picked)], picked, strict=True):
+        subject, description, answer = rng.choice(CASE_STORIES)
+        agent = rng.choice(agents)
+        days_ago = {"new": 0.1, "overdue": rng.uniform(4, 9), "closed": rng.uniform(12, 40)}
+        opened_at = now - datetime.timedelta(days=days_ago.get(plan, rng.uniform(1.5, 6)))
+        priority = rng.choices(["low", "normal", "high", "urgent"], [15, 55, 22, 8])[0]
+        if plan == "overdue":
+            priority = rng.choice(["normal", "high"])
+        with set_actor(agent, remote_addr="127.0.0.1"):
+            case = services.case_open(
+                customer=customer,
+                subject=subject,
+                description=description,
+                priority=priority,
+                source=rng.choice(["email", "phone", "chat", "manual"]),
+                team=billing
+                if "refund" in subject.lower() or "invoice" in subject.lower()
+                else front,
+                assignee=None if plan in ("new", "overdue") else agent,
+                opened_by=agent,
+                opened_at=opened_at,
+            )
+            count += 1
+            if plan in ("new", "overdue"):
+                continue
+            step = opened_at + datetime.timedelta(hours=rng.uniform(0.5, 20))
+            services.case_comment_add(
+                case=case, author=agent, kind="note", body="Checked the order history.", at=step
+            )
+            step += datetime.timedelta(minutes=rng.randint(5, 90))
+            then = {"pending": Case.Status.PENDING, "resolved": Case.Status.RESOLVED}.get(plan)
+            if plan == "closed":
+                then = Case.Status.RESOLVED
+            services.case_comment_add(
+                case=case, author=agent, kind="reply", body=answer,
+                channel=rng.choice(["call", "chat"]), status=then, at=step,
+            )  # fmt: skip
+            if plan == "closed":
+                services.case_status_set(
+                    case=case, status=Case.Status.CLOSED, at=step + datetime.timedelta(days=7)
+                )
+    return count

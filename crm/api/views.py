@@ -222,6 +222,11 @@ class CaseViewSet(
     def get_queryset(self):
         return selectors.case_list(user=self.request.user)
 
+    def filter_queryset(self, queryset):
+        # The queue's filters (active cases by default) are for the list; one case is
+        # found by its id whatever its status.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
     def get_serializer_class(self):
         if self.action == "create":
             return s.CaseInputSerializer

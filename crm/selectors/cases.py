@@ -38,9 +38,10 @@ def case_list(*, user) -> QuerySet[Case]:
     )
 
 
-def case_get(*, user, pk: int) -> Case:
-    """One case with what its page shows; Case.DoesNotExist when the user may not see it."""
-    return case_list(user=user).select_related("opened_by", "customer__owner").get(pk=pk)
+def case_get(*, user, number: int) -> Case:
+    """The case C-`number` with what its page shows; Case.DoesNotExist when the user
+    may not see it."""
+    return case_list(user=user).select_related("opened_by", "customer__owner").get(number=number)
 
 
 def customer_cases(*, customer, user, limit: int = 5) -> tuple[list[Case], int]:

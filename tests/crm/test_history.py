@@ -129,3 +129,49 @@ def test_changes_read_as_people_read_them(admin_user, support_user):
         assert rows["SMS consent"] == ("no", "yes")
         assert rows["SMS consent given"][1][:2].isdigit()  # "24 Nov 2026, 01:17"
         assert change_rows(entries_for(order).last()) == [("status", "Completed", "Refunded")]
+
+
+def test_case_changes_are_recorded_with_who_where_and_what(client, support_user):
+    case = factories.case(subject="Parcel never arrived")
+    client.force_login(support_user)
+    client.post(
+        reverse("crm:case-status", args=[case.number]),
+        {"status": "resolved"},
+        REMOTE_ADDR="198.51.100.7",
+    )
+    opened, resolved = entries_for(case)
+    assert opened.action == LogEntry.Action.CREATE
+    assert resolved.actor == support_user
+    assert resolved.remote_addr == "198.51.100.7"
+    assert resolved.changes_dict["status"] == ["new", "resolved"]
+    assert resolved.changes_dict["resolved_at"][0] == "None"
+    api_as(support_user).patch(
+        f"/api/v1/cases/{case.pk}/", {"assignee": "sam.support"}, format="json"
+    )
+    assert entries_for(case).last().changes_dict["assignee"] == ["None", "sam.support"]
+
+
+def test_case_changes_are_on_the_profile_history_and_the_case_page(
+    client, support_user, admin_user
+):
+    customer = factories.customer()
+    case = factories.case(customer, subject="Zip broken")
+    services.case_update(case=case, data={"priority": "urgent"})
+    client.force_login(admin_user)
+    profile = client.get(
+        reverse("crm:customer-detail", args=[customer.pk]), {"kind": "history"}
+    ).content.decode()
+    assert "Priority" in profile and "Urgent" in profile
+    page = client.get(reverse("crm:case-detail", args=[case.number])).content.decode()
+    assert page.count('data-testid="case-change"') == 1
+    history = client.get(reverse("crm:history"), {"model": "case"}).content.decode()
+    assert "C-1001 Zip broken" in history
+
+
+def test_team_membership_changes_are_recorded(admin_user, support_user):
+    from crm.models import Team
+
+    team = Team.objects.create(name="Front line")
+    team.members.add(support_user)
+    change = entries_for(team).last()
+    assert change.changes_dict["members"]["operation"] == "add"

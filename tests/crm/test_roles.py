@@ -298,3 +298,170 @@ def test_customer_editing_pages_follow_the_role_matrix(
         customer.refresh_from_db()
         assert customer.first_name == "Līga"
         assert Customer.objects.count() == 1
+
+
+@pytest.fixture
+def case(customer):
+    return factories.case(customer, subject="Parcel never arrived")
+
+
+CASE_PAGE_MATRIX = [
+    (
+        "case queue",
+        "get",
+        lambda c: reverse("crm:case-list"),
+        allowed("support", "marketing", "admin"),
+    ),
+    (
+        "my cases",
+        "get",
+        lambda c: reverse("crm:case-mine"),
+        allowed("support", "marketing", "admin"),
+    ),
+    (
+        "case page",
+        "get",
+        lambda c: reverse("crm:case-detail", args=[c.number]),
+        allowed("support", "marketing", "admin"),
+    ),
+    (
+        "open a case page",
+        "get",
+        lambda c: f"{reverse('crm:case-create')}?customer={c.customer_id}",
+        allowed("support", "admin"),
+    ),
+    (
+        "edit a case page",
+        "get",
+        lambda c: reverse("crm:case-edit", args=[c.number]),
+        allowed("support", "admin"),
+    ),
+    (
+        "comment on a case",
+        "post",
+        lambda c: reverse("crm:case-comment", args=[c.number]),
+        allowed("support", "admin"),
+    ),
+    (
+        "resolve a case",
+        "post",
+        lambda c: reverse("crm:case-status", args=[c.number]),
+        allowed("support", "admin"),
+    ),
+    ("history page", "get", lambda c: reverse("crm:history"), allowed("admin")),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "url", "matrix"), CASE_PAGE_MATRIX, ids=[m[0] for m in CASE_PAGE_MATRIX]
+)
+@pytest.mark.parametrize("role", ROLES)
+def test_case_pages_follow_the_role_matrix(
+    client, role_users, case, name, method, url, matrix, role
+):
+    client.force_login(role_users[role])
+    data = {"kind": "note", "channel": "email", "body": "Checked", "status": "resolved"}
+    response = getattr(client, method)(url(case), data if method == "post" else None)
+    case.refresh_from_db()
+    if matrix[role]:
+        assert response.status_code in (200, 302)
+        expected = {
+            "my cases": "My cases",
+            "open a case page": "New case for Līga Ozola",
+            "history page": "History",
+        }.get(name, "Parcel never arrived")
+        if method == "get":
+            assert expected in response.content.decode()
+        if name == "comment on a case":
+            assert case.comments.filter(body="Checked").exists()
+        if name == "resolve a case":
+            assert case.status == "resolved"
+    else:
+        assert response.status_code == 403
+        assert case.status == "new"
+        assert not case.comments.exists()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_cases_link_and_panel_follow_the_role(client, role_users, case, role):
+    client.force_login(role_users[role])
+    html = client.get(reverse("crm:customer-detail", args=[case.customer_id])).content.decode()
+    sees_cases = role in ("support", "marketing", "admin")
+    assert ('data-testid="nav-cases"' in html) == sees_cases
+    assert ('data-testid="panel-cases"' in html) == sees_cases
+    assert ('data-testid="open-case"' in html) == (role in ("support", "admin"))
+
+
+def _case_api_matrix():
+    return [
+        (
+            "list cases",
+            "get",
+            lambda c: "/api/v1/cases/",
+            None,
+            allowed("support", "marketing", "admin"),
+        ),
+        (
+            "read a case",
+            "get",
+            lambda c: f"/api/v1/cases/{c.pk}/",
+            None,
+            allowed("support", "marketing", "admin"),
+        ),
+        (
+            "open a case",
+            "post",
+            lambda c: "/api/v1/cases/",
+            lambda c: {"customer": c.customer_id, "subject": "Another"},
+            allowed("support", "admin"),
+        ),
+        (
+            "resolve a case",
+            "patch",
+            lambda c: f"/api/v1/cases/{c.pk}/",
+            lambda c: {"status": "resolved"},
+            allowed("support", "admin"),
+        ),
+        (
+            "list comments",
+            "get",
+            lambda c: f"/api/v1/cases/{c.pk}/comments/",
+            None,
+            allowed("support", "marketing", "admin"),
+        ),
+        (
+            "add a comment",
+            "post",
+            lambda c: f"/api/v1/cases/{c.pk}/comments/",
+            lambda c: {"kind": "note", "body": "Checked"},
+            allowed("support", "admin"),
+        ),
+        ("delete a case", "delete", lambda c: f"/api/v1/cases/{c.pk}/", None, allowed()),
+    ]
+
+
+CASE_API_MATRIX = _case_api_matrix()
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "url", "body", "matrix"),
+    CASE_API_MATRIX,
+    ids=[m[0] for m in CASE_API_MATRIX],
+)
+@pytest.mark.parametrize("role", ROLES)
+def test_the_case_api_follows_the_role_matrix(
+    role_users, case, name, method, url, body, matrix, role
+):
+    from crm.models import Case
+
+    response = getattr(api_as(role_users[role]), method)(
+        url(case), body(case) if body else None, format="json"
+    )
+    case.refresh_from_db()
+    if matrix[role]:
+        assert response.status_code in (200, 201), response.content
+    else:
+        assert response.status_code in (403, 405)
+        assert (Case.objects.count(), case.status, case.comments.count()) == (1, "new", 0)
+        if role != "admin" or name != "delete a case":
+            assert response.status_code == 403

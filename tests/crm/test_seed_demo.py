@@ -123,3 +123,22 @@ def test_the_demo_has_a_history_of_staff_changes():
     changes = LogEntry.objects.filter(action=LogEntry.Action.UPDATE, actor__isnull=False)
     assert changes.count() >= 12
     assert {e.actor.username for e in changes} <= {"support", "admin"}
+
+
+def test_demo_data_has_cases_in_every_status_and_some_overdue():
+    from crm.models import Case
+    from crm.selectors import overdue_q
+
+    counts = demo_data_create(customers=80, seed=3, today=TODAY)
+    assert counts["cases"] == Case.objects.count() == 32
+    assert set(Case.objects.values_list("status", flat=True)) == {
+        "new",
+        "open",
+        "pending",
+        "resolved",
+        "closed",
+    }
+    assert Case.objects.filter(overdue_q()).count() >= 4
+    answered = Case.objects.exclude(status="new")
+    assert not answered.filter(first_response_at=None).exists()
+    assert Interaction.objects.filter(case__isnull=False, direction="outbound").count() == 23

@@ -221,9 +221,7 @@ def test_a_customer_answer_within_the_window_reopens_a_resolved_case(support_use
 
 @override_settings(CASE_REOPEN_DAYS=7)
 def test_a_customer_answer_after_the_window_opens_a_new_case(support_user):
-    old = factories.case(
-        opened_at=timezone.now() - datetime.timedelta(days=30), priority="high"
-    )
+    old = factories.case(opened_at=timezone.now() - datetime.timedelta(days=30), priority="high")
     old = services.case_status_set(
         case=old, status=S.RESOLVED, at=timezone.now() - datetime.timedelta(days=8)
     )

@@ -63,8 +63,9 @@ class Command(BaseCommand):
             elapsed = time.monotonic() - started
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Loaded {counts['customers']} customers, {counts['orders']} orders and "
-                    f"{counts['interactions']} interactions in {elapsed:.1f} s (seed {seed})."
+                    f"Loaded {counts['customers']} customers, {counts['orders']} orders, "
+                    f"{counts['interactions']} interactions and {counts['cases']} cases "
+                    f"in {elapsed:.1f} s (seed {seed})."
                 )
             )
         logins, skipped = demo_users_ensure()
