@@ -4,12 +4,12 @@ Customers, orders, interactions and tags are written only through crm.services (
 the pages, the API and imports), which keep every rule: date ranges, a customer's
 name-email-or-company, phone normalisation, attribute limits, customer_since against
 the first order, and the events higher apps listen to. A ModelAdmin form would save
-around them. The administration is for staff, roles and reading.
+around them. The administration is for staff, roles, the case teams and reading.
 """
 
 from django.contrib import admin
 
-from crm.models import Customer, Interaction, Order, Tag
+from crm.models import Case, Customer, Interaction, Order, Tag, Team
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -52,3 +52,22 @@ class InteractionAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "direction"]
     raw_id_fields = ["customer"]
     list_select_related = ["customer", "author"]
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "subject", "customer", "status", "priority", "assignee", "due_at"]
+    list_filter = ["status", "priority", "team"]
+    search_fields = ["subject"]
+    raw_id_fields = ["customer"]
+    list_select_related = ["customer", "assignee"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    """Teams are settings, not customer data: Admins name them and choose their members
+    here (the names are unique regardless of case, which the form checks)."""
+
+    list_display = ["name", "created_at"]
+    search_fields = ["name"]
+    filter_horizontal = ["members"]

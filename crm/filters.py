@@ -176,7 +176,7 @@ class CaseFilter(django_filters.FilterSet):
         choices=CASE_STATUS_CHOICES,
         method="filter_status",
         label=_("Status"),
-        empty_label=_("Active (new, open, pending)"),
+        empty_label=_("Active"),
     )
     priority = django_filters.ChoiceFilter(
         choices=Case.Priority.choices, label=_("Priority"), empty_label=_("Any priority")

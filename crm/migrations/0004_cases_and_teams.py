@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='team',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='crm_team_name_ci_unique'),
+            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='crm_team_name_ci_unique', violation_error_message='A team with this name already exists.'),
         ),
         migrations.AddConstraint(
             model_name='team',

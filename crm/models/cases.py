@@ -30,7 +30,11 @@ class Team(models.Model):
         verbose_name = _("team")
         verbose_name_plural = _("teams")
         constraints = [
-            models.UniqueConstraint(Lower("name"), name="crm_team_name_ci_unique"),
+            models.UniqueConstraint(
+                Lower("name"),
+                name="crm_team_name_ci_unique",
+                violation_error_message=_("A team with this name already exists."),
+            ),
             models.CheckConstraint(condition=~Q(name=""), name="crm_team_name_not_blank"),
         ]
 

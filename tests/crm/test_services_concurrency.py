@@ -49,3 +49,26 @@ def test_deleting_a_customer_while_an_order_is_being_recorded_is_refused_cleanly
     assert outcome == {"code": "customer_has_orders"}
     assert Customer.objects.filter(pk=customer.pk).exists()
     assert Order.objects.filter(external_id="RACE-1").exists()
+
+
+def test_two_cases_opened_at_once_get_different_numbers():
+    require(connection.vendor == "postgresql", "DATABASE_URL does not point at PostgreSQL")
+    first_customer, second_customer = factories.customer(), factories.customer()
+    inserted = threading.Event()
+    numbers = []
+
+    def open_slowly():
+        try:
+            with transaction.atomic():
+                numbers.append(factories.case(first_customer).number)
+                inserted.set()
+                time.sleep(0.5)  # the other opening picks the same number meanwhile
+        finally:
+            connections.close_all()
+
+    opener = threading.Thread(target=open_slowly)
+    opener.start()
+    assert inserted.wait(5)
+    numbers.append(factories.case(second_customer).number)
+    opener.join(5)
+    assert sorted(numbers) == [1001, 1002]

@@ -19,7 +19,10 @@ def test_type_arrow_down_enter_opens_the_customer(page_for, live_server, support
     page.wait_for_url(f"{live_server.url}/customers/")
 
     page.focus("#quick-q")
-    page.keyboard.type("rūta")
+    # Wait for the answer to the whole word: an answer to "rū" arriving after the arrow
+    # keys would redraw the list under them.
+    with page.expect_response(lambda r: "/customers/quick/" in r.url and "q=r%C5%ABta" in r.url):
+        page.keyboard.type("rūta")
     page.wait_for_function("document.querySelectorAll('[data-testid=quick-result]').length === 2")
     page.screenshot(path=artifacts / "desktop-quick-search.png")
     page.keyboard.press("ArrowDown")
