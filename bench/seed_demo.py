@@ -40,7 +40,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from crm.demo import demo_data_create
-    from crm.models import Customer
+    from crm.models import Case, Customer
 
     call_command("migrate", verbosity=0)
     if Customer.objects.exists():
@@ -52,7 +52,7 @@ def main() -> None:
     seconds = time.perf_counter() - started
     print(
         f"seed_demo: {counts['customers']} customers, {counts['orders']} orders, "
-        f"{counts['interactions']} interactions in {seconds:.2f} s "
+        f"{counts['interactions']} interactions, {counts['cases']} cases in {seconds:.2f} s "
         f"({counts['customers'] / seconds:.0f} customers/s)"
     )
 
@@ -66,6 +66,11 @@ def main() -> None:
         "status=active, by revenue": "/customers/?status=active&ordering=-revenue",
         "profile": f"/customers/{busiest}/",
         "API customer list": "/api/v1/customers/",
+        "case queue": "/cases/",
+        "case queue, all statuses": "/cases/?status=all",
+        "a case": f"/cases/{Case.objects.order_by('number').values_list('number', flat=True)[0]}/",
+        "quick search 'anna'": "/customers/quick/?q=anna",
+        "API case list": "/api/v1/cases/",
     }
     for name, url in pages.items():
         timings = []

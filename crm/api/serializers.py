@@ -165,6 +165,7 @@ class InteractionOutputSerializer(serializers.ModelSerializer):
             "body",
             "author",
             "occurred_at",
+            "case",
             "created_at",
         ]
 
