@@ -28,11 +28,11 @@ def overdue_q(*, now: datetime.datetime | None = None) -> Q:
 
 
 def case_list(*, user) -> QuerySet[Case]:
-    """The queue's rows: customer, assignee and team loaded, `is_overdue` annotated,
+    """The queue's rows: customer, assignee, team and opener loaded, `is_overdue` annotated,
     most urgent first (overdue, then by due time)."""
     return (
         case_visible(user=user)
-        .select_related("customer", "assignee", "team")
+        .select_related("customer", "assignee", "team", "opened_by")
         .annotate(is_overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField()))
         .order_by("-is_overdue", "due_at", "pk")
     )
@@ -41,7 +41,7 @@ def case_list(*, user) -> QuerySet[Case]:
 def case_get(*, user, number: int) -> Case:
     """The case C-`number` with what its page shows; Case.DoesNotExist when the user
     may not see it."""
-    return case_list(user=user).select_related("opened_by", "customer__owner").get(number=number)
+    return case_list(user=user).select_related("customer__owner").get(number=number)
 
 
 def customer_cases(*, customer, user, limit: int = 5) -> tuple[list[Case], int]:
