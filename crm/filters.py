@@ -4,6 +4,7 @@
 import re
 
 import django_filters
+from django import forms
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -159,6 +160,17 @@ class AssigneeFilter(django_filters.ChoiceFilter):
         return qs.filter(assignee__username=value)
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number the database can hold (1.5 or 10**20 is an error)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 CASE_STATUS_CHOICES = [("all", _("All statuses")), *Case.Status.choices]
 
 
@@ -190,9 +202,7 @@ class CaseFilter(django_filters.FilterSet):
         label=_("Overdue only"),
         widget=django_filters.widgets.BooleanWidget(),
     )
-    customer = django_filters.NumberFilter(
-        field_name="customer_id", label=_("Customer number"), min_value=1
-    )
+    customer = IdFilter(field_name="customer_id", label=_("Customer number"))
     ordering = django_filters.OrderingFilter(
         fields=(
             ("due_at", "due"),

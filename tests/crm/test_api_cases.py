@@ -168,3 +168,10 @@ def test_a_closed_case_is_still_found_by_its_id(api):
     response = api.get(f"/api/v1/cases/{case.pk}/")
     assert response.status_code == 200
     assert response.json()["status"] == "closed"
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "1.5", "abc", "99999999999999999999"])
+def test_a_customer_filter_that_is_no_row_id_is_a_400(api, value):
+    response = api.get(f"/api/v1/cases/?customer={value}")
+    assert response.status_code == 400
+    assert "customer" in response.json()["fields"]
