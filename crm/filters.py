@@ -9,8 +9,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from config.validation import whole_number
 from crm.models import Case, Customer, Tag, Team
-from crm.selectors import case_assignees, customer_status_q, overdue_q, owner_choices
+from crm.selectors import case_assignee_choices, customer_status_q, overdue_q, owner_choices
 
 
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
@@ -124,9 +125,9 @@ class CustomerFilter(django_filters.FilterSet):
 def case_search(queryset, text: str):
     """A case number ("C-1042", "1042") finds that case; other words must each match
     the subject or the customer's name, email or company."""
-    compact = text.strip().upper().removeprefix("C").lstrip("-# ")
-    if compact.isdigit() and len(compact) <= 9:
-        return queryset.filter(number=int(compact))
+    number = whole_number(text.strip().upper().removeprefix("C").lstrip("-# "), max_digits=9)
+    if number is not None:
+        return queryset.filter(number=number)
     for term in text.split()[:8]:
         queryset = queryset.filter(
             Q(subject__icontains=term)
@@ -147,7 +148,7 @@ class AssigneeFilter(django_filters.ChoiceFilter):
 
     @staticmethod
     def _choices():
-        people = [(u.username, u.get_full_name() or u.username) for u in case_assignees()]
+        people = [(u.username, u.get_full_name() or u.username) for u in case_assignee_choices()]
         return [("me", _("Me")), ("none", _("Unassigned")), *people]
 
     def filter(self, qs, value):
@@ -197,10 +198,10 @@ class CaseFilter(django_filters.FilterSet):
     team = django_filters.ModelChoiceFilter(
         queryset=Team.objects.order_by("name"), label=_("Team"), empty_label=_("Any team")
     )
-    overdue = django_filters.BooleanFilter(
+    overdue = django_filters.ChoiceFilter(
+        choices=[("true", _("Overdue only")), ("false", _("Not overdue"))],
         method="filter_overdue",
         label=_("Overdue only"),
-        widget=django_filters.widgets.BooleanWidget(),
     )
     customer = IdFilter(field_name="customer_id", label=_("Customer number"))
     ordering = django_filters.OrderingFilter(
@@ -240,8 +241,4 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(status=value)
 
     def filter_overdue(self, queryset, name, value):
-        if value is True:
-            return queryset.filter(overdue_q())
-        if value is False:
-            return queryset.exclude(overdue_q())
-        return queryset
+        return queryset.filter(overdue_q()) if value == "true" else queryset.exclude(overdue_q())

@@ -3,10 +3,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import BLANK_CHOICE_DASH
 from django.forms.fields import InvalidJSONInput
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
+from config.validation import whole_number
 from crm.models import Case, Customer, Interaction, Tag, Team
 from crm.selectors import case_assignees, owner_choices
 from crm.services.cases import ALLOWED_TRANSITIONS
@@ -187,12 +189,12 @@ class CustomerMergeForm(forms.Form):
 
     def clean_duplicate(self):
         text = self.cleaned_data["duplicate"].strip()
-        number = text.lstrip("#")
+        number = whole_number(text.lstrip("#"))
         query = Customer.objects.filter(external_id=text) | Customer.objects.filter(
             email__iexact=text
         )
-        if number.isdigit():
-            query = query | Customer.objects.filter(pk=int(number))
+        if number is not None:
+            query = query | Customer.objects.filter(pk=number)
         found = list(query.exclude(pk=self.survivor.pk)[:2])
         if not found:
             raise ValidationError(_("No other customer has this number, email or external id."))
@@ -210,11 +212,27 @@ def _add_service_error(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+DUE_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class _DueField(forms.DateTimeField):
+    """A due time typed to the minute in the business time zone. The stored value, sent
+    back as shown, stays exactly as stored: its seconds are not cut, and a time in the
+    hour that repeats when the clocks go back is not refused as ambiguous."""
+
+    shown: tuple[str, object] | None = None  # (the text shown, the stored value)
+
+    def clean(self, value):
+        if self.shown is not None and value == self.shown[0]:
+            return self.shown[1]
+        return super().clean(value)
+
+
 def _due_field() -> forms.DateTimeField:
-    return forms.DateTimeField(
+    return _DueField(
         label=_("Due"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DUE_INPUT_FORMAT),
         help_text=_("Leave empty to use the priority's time (urgent 4 hours, high 1 day, …)."),
     )
 
@@ -247,12 +265,18 @@ class CaseForm(forms.Form):
 
     EDIT_FIELDS = ("subject", "description", "priority", "team", "assignee", "due_at")
 
-    def __init__(self, *args, editing: bool = False, **kwargs):
+    def __init__(self, *args, case: Case | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].label_from_instance = _user_label
-        if editing:  # the source is how the case came in: it does not change
+        if case is not None:  # editing: the source is how the case came in, it stays
             del self.fields["source"]
             self.fields["due_at"].help_text = ""
+            if case.due_at is not None:
+                shown = timezone.localtime(case.due_at).strftime(DUE_INPUT_FORMAT)
+                self.fields["due_at"].shown = (shown, case.due_at)
+            if case.assignee_id is not None:
+                # Someone who no longer works cases stays assigned until changed.
+                self.fields["assignee"].queryset = case_assignees(keep=case.assignee_id)
 
     @classmethod
     def initial_for(cls, case: Case) -> dict:
@@ -289,6 +313,7 @@ class CaseCommentForm(forms.Form):
     )
     channel = forms.ChoiceField(
         label=_("By"),
+        required=False,
         choices=[
             (Interaction.Kind.EMAIL, _("Email")),
             (Interaction.Kind.CALL, _("Call")),

@@ -288,6 +288,11 @@ class CaseViewSet(
             return Response(
                 s.CaseCommentOutputSerializer(comment).data, status=status.HTTP_201_CREATED
             )
+        unknown = sorted(set(request.query_params) - {"page", "page_size", "format"})
+        if unknown:
+            raise ValidationError(
+                {name[:100]: [_("Unknown query parameter.")] for name in unknown[:20]}
+            )
         rows = Interaction.objects.filter(case=case).select_related("author")
         page = self.paginate_queryset(rows.order_by("occurred_at", "id"))
         return self.get_paginated_response(s.CaseCommentOutputSerializer(page, many=True).data)

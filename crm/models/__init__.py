@@ -4,7 +4,7 @@ Rules the code relies on are backed by the database (STYLE.md rule 6); writes
 go through `crm.services`, reads through `crm.selectors`.
 """
 
-from crm.models.cases import Case, Team
+from crm.models.cases import Case, CaseCounter, Team
 from crm.models.customers import (
     END_STORABLE_MOMENT,
     FIRST_STORABLE_DAY,
@@ -22,6 +22,7 @@ __all__ = [
     "FIRST_STORABLE_MOMENT",
     "LAST_STORABLE_DAY",
     "Case",
+    "CaseCounter",
     "Customer",
     "Interaction",
     "Order",

@@ -183,3 +183,17 @@ class Case(models.Model):
     def reference(self) -> str:
         """The number people say and search for: C-1042."""
         return f"C-{self.number}"
+
+
+class CaseCounter(models.Model):
+    """The last case number given (one row): numbers never come back, not even when the
+    newest case goes with its deleted customer, so "C-1061" always means one case."""
+
+    last = models.PositiveIntegerField(_("last number"))
+
+    class Meta:
+        verbose_name = _("case counter")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="crm_casecounter_one_row")]
+
+    def __str__(self) -> str:
+        return f"C-{self.last}"

@@ -6,6 +6,7 @@ shows loaded in a fixed number of queries (STYLE.md rule 7).
 
 from crm.selectors.cases import (
     case_activity,
+    case_assignee_choices,
     case_assignees,
     case_get,
     case_list,
@@ -30,6 +31,7 @@ from crm.selectors.customers import (
 __all__ = [
     "OrderSummary",
     "case_activity",
+    "case_assignee_choices",
     "case_assignees",
     "case_get",
     "case_list",

@@ -78,15 +78,30 @@ def case_activity(*, case: Case) -> list[Activity]:
     return sorted(rows, key=lambda a: (a.at, a.kind == "change"))
 
 
-def case_assignees() -> QuerySet:
-    """Active staff who work cases (crm.change_case), who may be assigned one."""
+def case_assignees(*, keep: int | None = None) -> QuerySet:
+    """Active staff who work cases (crm.change_case), who may be assigned one; with
+    `keep`, also that user (a case's assignee who has left stays until changed)."""
     perm = Permission.objects.filter(content_type__app_label="crm", codename="change_case")
+    working = (
+        Q(is_active=True, is_superuser=True)
+        | Q(is_active=True, groups__permissions__in=perm)
+        | Q(is_active=True, user_permissions__in=perm)
+    )
+    users = get_user_model().objects.filter(
+        pk__in=get_user_model().objects.filter(working).values("pk")
+    )
+    if keep is not None:
+        users = users | get_user_model().objects.filter(pk=keep)
+    return users.order_by("first_name", "last_name", "username")
+
+
+def case_assignee_choices() -> QuerySet:
+    """Everyone the queue can filter by: who works cases, and whoever still has one."""
     return (
         get_user_model()
-        .objects.filter(is_active=True)
-        .filter(
-            Q(is_superuser=True) | Q(groups__permissions__in=perm) | Q(user_permissions__in=perm)
+        .objects.filter(
+            Q(pk__in=case_assignees().values("pk"))
+            | Q(pk__in=Case.objects.exclude(assignee=None).values("assignee"))
         )
-        .distinct()
         .order_by("first_name", "last_name", "username")
     )

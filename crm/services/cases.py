@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from config.exceptions import ApplicationError
 from config.validation import is_blank
 from crm import signals
-from crm.models import Case, Customer, Interaction, Team
+from crm.models import Case, CaseCounter, Customer, Interaction, Team
 from crm.services.interactions import INTERACTION_BODY_MAX_LENGTH
 from crm.services.rules import _check_moment, _locked_customer
 
@@ -82,6 +82,11 @@ def _check_text(subject: str, description: str) -> tuple[str, str]:
         _refuse("subject", _("Give the case a subject."))
     if len(subject) > SUBJECT_MAX_LENGTH:
         _refuse("subject", _("Keep the subject under %(n)s characters.") % {"n": 200})
+    if any(char in subject for char in "\r\n\x00"):
+        # The subject heads the reply emails: one line, as email headers are.
+        _refuse("subject", _("Write the subject on one line."))
+    if "\x00" in description:
+        _refuse("description", _("The text cannot contain the NUL character."))
     if len(description) > INTERACTION_BODY_MAX_LENGTH:
         _refuse(
             "description",
@@ -138,19 +143,21 @@ def _locked_case(pk: int) -> Case:
         ) from None
 
 
-def _insert_numbered(case: Case) -> None:
-    """Give the case the next free number and insert it. Two openings at once may pick
-    the same number: the unique index refuses the second, which takes the next one."""
-    for _attempt in range(5):
-        highest = Case.objects.aggregate(n=Max("number"))["n"]
-        case.number = max(FIRST_NUMBER, (highest or 0) + 1)
+def _next_number() -> int:
+    """The next case number, from the counter row locked for this transaction: two
+    openings at once wait for each other, and a number is never given twice."""
+    counter = CaseCounter.objects.select_for_update().filter(pk=1).first()
+    if counter is None:  # the first case of an installation (or of a flushed test database)
+        highest = Case.objects.aggregate(n=Max("number"))["n"] or FIRST_NUMBER - 1
         try:
             with transaction.atomic():
-                case.save()
-            return
+                CaseCounter.objects.create(pk=1, last=highest)
         except IntegrityError:
-            case.pk = None
-    raise ApplicationError("busy", _("Too many cases are being opened at once; try again."), {})
+            pass  # another opening created it first
+        counter = CaseCounter.objects.select_for_update().get(pk=1)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
 
 
 def _on_commit(signal, case: Case) -> None:
@@ -199,7 +206,8 @@ def case_open(
         opened_at=opened_at,
         opened_by=opened_by,
     )
-    _insert_numbered(case)
+    case.number = _next_number()
+    case.save()
     _on_commit(signals.case_opened, case)
     return case
 
@@ -235,9 +243,10 @@ def case_update(*, case: Case, data: dict[str, Any]) -> Case:
     return case
 
 
-def _reopen_deadline(case: Case) -> datetime.datetime:
+def case_reopen_deadline(case: Case) -> datetime.datetime | None:
+    """Until when a resolved or closed case may be reopened (None: it is active)."""
     ended = case.resolved_at or case.closed_at
-    return ended + datetime.timedelta(days=settings.CASE_REOPEN_DAYS)
+    return ended + datetime.timedelta(days=settings.CASE_REOPEN_DAYS) if ended else None
 
 
 def _transition(case: Case, status: str, at: datetime.datetime) -> list[str]:
@@ -250,10 +259,11 @@ def _transition(case: Case, status: str, at: datetime.datetime) -> list[str]:
             _("The case is %(old)s; it cannot become %(new)s.")
             % {"old": S(case.status).label.lower(), "new": S(status).label.lower()},
             {"status": [_("This status change is not allowed.")]},
+            status_code=409,
         )
     changed = ["status"]
     if status == S.OPEN and case.status in (S.RESOLVED, S.CLOSED):
-        if at > _reopen_deadline(case):
+        if at > case_reopen_deadline(case):
             raise ApplicationError(
                 "reopen_window_passed",
                 _(
@@ -262,6 +272,7 @@ def _transition(case: Case, status: str, at: datetime.datetime) -> list[str]:
                 )
                 % {"days": settings.CASE_REOPEN_DAYS},
                 {"status": [_("Too late to reopen.")]},
+                status_code=409,
             )
         case.reopened_count += 1
         case.resolved_at = case.closed_at = None
@@ -298,6 +309,8 @@ def _check_comment(kind: str, channel: str | None, body: str, case: Case) -> tup
     body = (body or "").strip()
     if is_blank(body):
         _refuse("body", _("Write the comment."))
+    if "\x00" in body:
+        _refuse("body", _("The text cannot contain the NUL character."))
     if len(body) > INTERACTION_BODY_MAX_LENGTH:
         _refuse(
             "body",
@@ -348,7 +361,7 @@ def case_comment_add(
     at = _check_at(case, at)
     changed: list[str] = []
     if kind == CUSTOMER and case.status in (S.RESOLVED, S.CLOSED):
-        if at > _reopen_deadline(case):
+        if at > case_reopen_deadline(case):
             case = case_open(
                 customer=case.customer,
                 subject=case.subject,
@@ -422,7 +435,7 @@ def case_reply_send(*, comment_id: int) -> bool:
         return False
     case = comment.case
     with translation.override(comment.customer.language):
-        subject = f"[{case.reference}] {case.subject}"
+        subject = " ".join(f"[{case.reference}] {case.subject}".split())
         footer = _("Reply to this email to answer; please keep %(ref)s in the subject.") % {
             "ref": case.reference
         }

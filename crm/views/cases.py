@@ -7,10 +7,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.exceptions import ApplicationError
+from config.validation import whole_number
 from crm import history, selectors, services
 from crm.filters import CaseFilter
 from crm.forms import CaseCommentForm, CaseForm, CaseStatusForm
@@ -80,9 +82,20 @@ def _detail(request, case: Case, *, comment_form=None, status_error=None, status
         "activity": activity,
         "comment_form": comment_form or CaseCommentForm(case=case),
         "status_error": status_error,
-        "next_statuses": [s for s in Case.Status if s in services.ALLOWED_TRANSITIONS[case.status]],
+        "next_statuses": _next_statuses(case),
+        "reopen_deadline": services.case_reopen_deadline(case),
     }
     return render(request, "crm/case_detail.html", context, status=status)
+
+
+def _next_statuses(case: Case) -> list:
+    """The statuses the page offers a button for: the allowed ones, without a reopen
+    whose time has passed (the page says to open a new case instead)."""
+    deadline = services.case_reopen_deadline(case)
+    allowed = [s for s in Case.Status if s in services.ALLOWED_TRANSITIONS[case.status]]
+    if deadline is not None and timezone.now() > deadline:
+        allowed = [s for s in allowed if s != Case.Status.OPEN]
+    return allowed
 
 
 @require_GET
@@ -97,11 +110,11 @@ def case_detail(request, number: int):
 @permission_required("crm.add_case", raise_exception=True)
 def case_create(request):
     """Open a case for the customer in `?customer=` (the profile's "Open a case")."""
-    raw = request.GET.get("customer") or request.POST.get("customer") or ""
-    if not raw.isdigit():
+    customer_id = whole_number(request.GET.get("customer"))
+    if customer_id is None:
         messages.info(request, _("Open a case from the customer's profile."))
         return redirect("crm:customer-list")
-    customer = _get_customer(request, int(raw))
+    customer = _get_customer(request, customer_id)
     form = CaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -126,7 +139,7 @@ def case_create(request):
 def case_edit(request, number: int):
     """Change a case's subject, description, priority, team, assignee or due time."""
     case = _get_case(request, number)
-    form = CaseForm(request.POST or None, initial=CaseForm.initial_for(case), editing=True)
+    form = CaseForm(request.POST or None, initial=CaseForm.initial_for(case), case=case)
     if request.method == "POST" and form.is_valid():
         try:
             services.case_update(case=case, data=form.changed_data_for(case))
@@ -157,7 +170,7 @@ def case_comment(request, number: int):
                 author=request.user,
                 kind=data["kind"],
                 body=data["body"],
-                channel=data["channel"] if data["kind"] != "note" else None,
+                channel=(data["channel"] or None) if data["kind"] != "note" else None,
                 status=data["then"] or None,
             )
         except ValidationError as exc:
@@ -194,6 +207,13 @@ def case_status(request, number: int):
     form = CaseStatusForm(request.POST)
     if not form.is_valid():
         return _detail(request, case, status_error=_("Choose a status."), status=400)
+    if form.cleaned_data["status"] == case.status:
+        messages.info(
+            request,
+            _("%(ref)s is %(status)s already.")
+            % {"ref": case.reference, "status": case.get_status_display().lower()},
+        )
+        return redirect("crm:case-detail", number=case.number)
     try:
         case = services.case_status_set(case=case, status=form.cleaned_data["status"])
     except ApplicationError as exc:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.exceptions import ApplicationError
+from config.validation import whole_number
 from crm import history, selectors, services
 from crm.extensions import panels_for, quick_searches_for, timeline_sources_for
 from crm.filters import CustomerFilter
@@ -53,8 +54,8 @@ def _page_size(request, errors: list) -> int:
     raw = request.GET.get("page_size")
     if raw in (None, ""):
         return PAGE_SIZES[0]
-    if raw.isdigit() and int(raw) in PAGE_SIZES:
-        return int(raw)
+    if whole_number(raw) in PAGE_SIZES:
+        return whole_number(raw)
     choices = ", ".join(str(size) for size in PAGE_SIZES)
     errors.append((_("Per page"), [_("Choose one of %(choices)s.") % {"choices": choices}]))
     return PAGE_SIZES[0]

@@ -101,7 +101,7 @@ def test_a_refused_transition_changes_nothing_else(api):
     response = api.patch(
         f"/api/v1/cases/{case.pk}/", {"status": "pending", "priority": "urgent"}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["code"] == "invalid_status_change"
     case.refresh_from_db()
     assert (case.status, case.priority) == ("closed", "normal")
@@ -175,3 +175,40 @@ def test_a_customer_filter_that_is_no_row_id_is_a_400(api, value):
     response = api.get(f"/api/v1/cases/?customer={value}")
     assert response.status_code == 400
     assert "customer" in response.json()["fields"]
+
+
+@pytest.mark.parametrize("text", ["C-²", "²³", "C-99999999999"])
+def test_a_search_with_digits_int_cannot_read_is_text(api, text):
+    response = api.get("/api/v1/cases/", {"q": text, "status": "all"})
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+
+
+def test_a_subject_on_two_lines_is_refused_and_old_ones_still_email(api):
+    customer = factories.customer()
+    response = api.post(
+        "/api/v1/cases/",
+        {"customer": customer.pk, "subject": "Hi\nBcc: evil@example.com"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["fields"]["subject"] == ["Write the subject on one line."]
+
+
+def test_comment_listing_refuses_unknown_query_parameters(api):
+    case = factories.case()
+    assert api.get(f"/api/v1/cases/{case.pk}/comments/?foo=1").status_code == 400
+    assert api.get(f"/api/v1/cases/{case.pk}/comments/?page_size=5").status_code == 200
+
+
+def test_overdue_takes_true_or_false_only(api):
+    assert api.get("/api/v1/cases/?overdue=maybe").status_code == 400
+    assert api.get("/api/v1/cases/?overdue=false").status_code == 200
+
+
+def test_cases_of_someone_who_left_can_still_be_filtered(api, support_user, admin_user):
+    case = factories.case(assignee=admin_user)
+    admin_user.is_active = False
+    admin_user.save()
+    listed = api.get("/api/v1/cases/?assignee=ada.admin").json()
+    assert [c["id"] for c in listed["results"]] == [case.pk]

@@ -330,3 +330,20 @@ def test_merging_customers_moves_their_cases(admin_user):
     assert case.customer_id == survivor.pk
     note = survivor.interactions.get(subject="Merged a duplicate customer")
     assert "1 cases" in note.body
+
+
+def test_case_numbers_never_come_back_after_a_deletion(admin_user):
+    first = factories.case()
+    newest = factories.case()
+    services.customer_delete(customer=newest.customer)
+    assert factories.case().number == first.number + 2
+
+
+def test_an_old_subject_with_a_line_break_still_emails_on_one_line(
+    support_user, django_capture_on_commit_callbacks
+):
+    case = factories.case()
+    Case.objects.filter(pk=case.pk).update(subject="Two\nlines")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_comment_add(case=case, author=support_user, kind="reply", body="Hi")
+    assert mail.outbox[0].subject == f"[{case.reference}] Two lines"

@@ -4,6 +4,7 @@ comments and status changes."""
 import datetime
 
 import pytest
+from auditlog.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone
 
@@ -220,3 +221,85 @@ def test_cases_and_their_comments_are_on_the_customer_timeline(logged_in, suppor
         reverse("crm:customer-detail", args=[customer.pk]), {"kind": "case"}
     ).content.decode()
     assert "Case C-1001 opened" in only_cases and "Found it" not in only_cases
+
+
+def test_saving_the_edit_form_unchanged_changes_nothing(logged_in, support_user):
+    due = timezone.now().replace(microsecond=345000) + datetime.timedelta(days=2, seconds=7)
+    case = factories.case(subject="Zip broken", due_at=due, assignee=support_user)
+    shown = timezone.localtime(due).strftime("%Y-%m-%dT%H:%M")  # minutes, as the page shows
+    page = logged_in.get(reverse("crm:case-edit", args=[case.number])).content.decode()
+    assert f'value="{shown}"' in page
+    response = logged_in.post(
+        reverse("crm:case-edit", args=[case.number]),
+        {
+            "subject": "Zip broken",
+            "priority": "normal",
+            "due_at": shown,
+            "assignee": support_user.pk,
+        },
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.due_at == due
+    assert LogEntry.objects.get_for_object(case).count() == 1  # the opening only
+
+
+def test_a_due_time_in_the_repeated_autumn_hour_does_not_block_other_edits(logged_in):
+    # 00:30 UTC on 25 October 2026 is 03:30 in Riga, an hour that happens twice.
+    due = datetime.datetime(2026, 10, 25, 0, 30, tzinfo=datetime.UTC)
+    case = factories.case(opened_at=due - datetime.timedelta(hours=2), due_at=due)
+    response = logged_in.post(
+        reverse("crm:case-edit", args=[case.number]),
+        {"subject": "Renamed", "priority": "normal", "due_at": "2026-10-25T03:30"},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.subject, case.due_at) == ("Renamed", due)
+
+
+def test_an_assignee_who_left_stays_assigned_when_something_else_changes(logged_in, admin_user):
+    case = factories.case(assignee=admin_user)
+    admin_user.is_active = False
+    admin_user.save()
+    response = logged_in.post(
+        reverse("crm:case-edit", args=[case.number]),
+        {"subject": "Renamed", "priority": "normal", "assignee": admin_user.pk},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.subject, case.assignee) == ("Renamed", admin_user)
+
+
+@pytest.mark.parametrize("value", ["²", "99999999999999999999", "1.5"])
+def test_odd_customer_numbers_never_break_the_pages(logged_in, value):
+    assert logged_in.get(reverse("crm:case-list"), {"customer": value}).status_code == 200
+    assert logged_in.get(reverse("crm:case-create"), {"customer": value}).status_code == 302
+    assert logged_in.get(reverse("crm:quick-search"), {"q": f"C-{value}"}).status_code == 200
+    assert logged_in.get(reverse("crm:customer-list"), {"page_size": value}).status_code == 200
+
+
+def test_a_note_needs_no_channel_and_a_bad_kind_is_shown(logged_in):
+    case = factories.case()
+    url = reverse("crm:case-comment", args=[case.number])
+    assert logged_in.post(url, {"kind": "note", "body": "Checked"}).status_code == 302
+    response = logged_in.post(url, {"kind": "bogus", "body": "x"})
+    assert response.status_code == 400
+    assert "Select a valid choice." in response.content.decode()
+
+
+def test_a_case_ended_long_ago_offers_a_new_case_not_a_reopen(logged_in):
+    case = factories.case(opened_at=timezone.now() - datetime.timedelta(days=40))
+    services.case_status_set(
+        case=case, status="closed", at=timezone.now() - datetime.timedelta(days=30)
+    )
+    html = logged_in.get(reverse("crm:case-detail", args=[case.number])).content.decode()
+    assert 'data-testid="reopen-case"' not in html
+    assert "ended too long ago to reopen" in html
+
+
+def test_setting_the_status_a_case_has_says_so(logged_in):
+    case = factories.case()
+    response = logged_in.post(
+        reverse("crm:case-status", args=[case.number]), {"status": "new"}, follow=True
+    )
+    assert "C-1001 is new already." in response.content.decode()
