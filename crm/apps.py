@@ -14,11 +14,12 @@ class CrmConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from crm import history, profile
+        from crm import history, profile, segments
         from crm.roles import CRM_GRANTS, role_grants_register
 
         role_grants_register(app_label="crm", grants=CRM_GRANTS)
         profile.register()
         history.register()
+        segments.register()
         # After every app's migrate, so Admin also gets permissions created later.
         post_migrate.connect(_sync_roles, dispatch_uid="crm.roles_sync")

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from config.validation import whole_number
-from crm.models import Case, Customer, Tag, Team
+from crm.models import Case, Customer, Segment, Tag, Team
+from crm.segments import rule_q
 from crm.selectors import case_assignee_choices, customer_status_q, overdue_q, owner_choices
 
 
@@ -84,6 +85,12 @@ class CustomerFilter(django_filters.FilterSet):
     owner = django_filters.ModelChoiceFilter(
         queryset=owner_choices(), label=_("Owner"), empty_label=_("Any owner")
     )
+    segment = django_filters.ModelChoiceFilter(
+        queryset=Segment.objects.order_by("name"),
+        method="filter_segment",
+        label=_("Segment"),
+        empty_label=_("Any segment"),
+    )
     since_from = django_filters.DateFilter(
         field_name="customer_since", lookup_expr="gte", label=_("Customer since (from)")
     )
@@ -120,6 +127,9 @@ class CustomerFilter(django_filters.FilterSet):
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(customer_status_q(value))
+
+    def filter_segment(self, queryset, name, value):
+        return queryset.filter(rule_q(value.rule))
 
 
 def case_search(queryset, text: str):

@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from crm.extensions import TimelineEntry, TimelineSource, timeline_source_register
-from crm.models import Case, Customer, Interaction, Order, Tag, Team
+from crm.models import Case, Customer, DataExport, Interaction, Order, Segment, Tag, Team
 
 
 def register() -> None:
@@ -31,6 +31,8 @@ def register() -> None:
     auditlog.register(Tag, exclude_fields=["created_at"])
     auditlog.register(Case, exclude_fields=["updated_at"])
     auditlog.register(Team, m2m_fields={"members"}, exclude_fields=["created_at"])
+    auditlog.register(Segment, exclude_fields=["created_at", "updated_at"])
+    auditlog.register(DataExport, exclude_fields=["created_at"])
     timeline_source_register(
         TimelineSource(
             kind="history",

@@ -31,6 +31,9 @@ CRM_GRANTS: dict[str, list[str]] = {
         "crm.add_case",
         "crm.change_case",
         "crm.view_team",
+        "crm.view_segment",
+        "crm.add_segment",
+        "crm.change_segment",
     ],
     MARKETING: [
         "crm.view_customer",
@@ -42,6 +45,10 @@ CRM_GRANTS: dict[str, list[str]] = {
         "crm.delete_tag",
         "crm.view_case",
         "crm.view_team",
+        "crm.view_segment",
+        "crm.add_segment",
+        "crm.change_segment",
+        "crm.delete_segment",
     ],
 }
 

@@ -15,6 +15,7 @@ from crm.models.customers import (
     Order,
     Tag,
 )
+from crm.models.segments import DataExport, Segment
 
 __all__ = [
     "END_STORABLE_MOMENT",
@@ -24,8 +25,10 @@ __all__ = [
     "Case",
     "CaseCounter",
     "Customer",
+    "DataExport",
     "Interaction",
     "Order",
+    "Segment",
     "Tag",
     "Team",
 ]

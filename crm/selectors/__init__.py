@@ -27,6 +27,7 @@ from crm.selectors.customers import (
     owner_choices,
     tag_list,
 )
+from crm.selectors.segments import segment_member_list, segment_members, segment_visible
 
 __all__ = [
     "OrderSummary",
@@ -46,6 +47,9 @@ __all__ = [
     "customer_timeline",
     "customer_visible",
     "overdue_q",
+    "segment_member_list",
+    "segment_members",
+    "segment_visible",
     "owner_choices",
     "tag_list",
 ]

@@ -28,6 +28,13 @@ from crm.services.customers import (
 from crm.services.interactions import INTERACTION_BODY_MAX_LENGTH, interaction_create
 from crm.services.orders import order_record, order_status_set, order_update
 from crm.services.rules import earliest_day
+from crm.services.segments import (
+    SEGMENT_FIELDS,
+    data_export_record,
+    segment_create,
+    segment_delete,
+    segment_update,
+)
 from crm.services.tags import tag_create, tag_delete, tag_update
 
 __all__ = [
@@ -52,6 +59,11 @@ __all__ = [
     "order_record",
     "order_status_set",
     "order_update",
+    "SEGMENT_FIELDS",
+    "data_export_record",
+    "segment_create",
+    "segment_delete",
+    "segment_update",
     "tag_create",
     "tag_delete",
     "tag_update",

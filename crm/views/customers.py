@@ -334,6 +334,8 @@ HISTORY_MODELS = [
     ("interaction", _lazy("Notes, calls and emails")),
     ("case", _lazy("Cases")),
     ("team", _lazy("Teams")),
+    ("segment", _lazy("Segments")),
+    ("dataexport", _lazy("Exports")),
     ("tag", _lazy("Tags")),
 ]
 
