@@ -8,6 +8,8 @@ from django import forms
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from config.validation import whole_number
 from crm.models import Case, Customer, Segment, Tag, Team
@@ -85,11 +87,13 @@ class CustomerFilter(django_filters.FilterSet):
     owner = django_filters.ModelChoiceFilter(
         queryset=owner_choices(), label=_("Owner"), empty_label=_("Any owner")
     )
-    segment = django_filters.ModelChoiceFilter(
-        queryset=Segment.objects.order_by("name"),
-        method="filter_segment",
-        label=_("Segment"),
-        empty_label=_("Any segment"),
+    segment = extend_schema_field(OpenApiTypes.INT)(
+        django_filters.ModelChoiceFilter(
+            queryset=Segment.objects.order_by("name"),
+            method="filter_segment",
+            label=_("Segment"),
+            empty_label=_("Any segment"),
+        )
     )
     since_from = django_filters.DateFilter(
         field_name="customer_since", lookup_expr="gte", label=_("Customer since (from)")

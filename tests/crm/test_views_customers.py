@@ -86,8 +86,9 @@ def test_the_list_shows_25_50_or_100_per_page(logged_in):
 
 
 # session, user, user permissions, group permissions, customer count, customer page with
-# order aggregates, their tags, the page's statuses, tag choices, owner choices
-LIST_QUERIES = 10
+# order aggregates, their tags, the page's statuses, tag choices, owner choices, segment
+# choices
+LIST_QUERIES = 11
 
 
 def test_the_list_query_count_stays_the_same_as_data_grows(logged_in, django_assert_num_queries):
