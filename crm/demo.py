@@ -368,6 +368,7 @@ def demo_data_create(*, customers: int, seed: int, today: datetime.date | None =
     Customer.tags.through.objects.bulk_create(tag_links, batch_size=1000)
     _staff_changes(rng, created, owners)
     cases = _demo_cases(rng, created, owners)
+    _demo_segments(tags, owners)
     return {
         "customers": len(created),
         "orders": len(orders),
@@ -484,3 +485,30 @@ def _demo_cases(rng: random.Random, customers: list[Customer], staff: list) -> i
                     case=case, status=Case.Status.CLOSED, at=step + datetime.timedelta(days=7)
                 )
     return count
+
+
+def _demo_segments(tags: dict, staff: list) -> None:
+    """The segments a retention team starts with, through the service."""
+    from crm import services
+    from crm.models import Segment
+
+    author = next((u for u in staff if u is not None and u.has_perm("crm.add_segment")), None)
+    examples = [
+        ("Lapsed VIPs", "VIP customers who have gone quiet: call them first.", True, {
+            "match": "all", "conditions": [
+                {"type": "status", "op": "in", "value": ["lapsed"]},
+                {"type": "tag", "op": "has_any", "value": [str(tags["VIP"].pk)]}]}),
+        ("Bought once, 60 to 120 days ago", "One order, and the second has not come.", True, {
+            "match": "all", "conditions": [
+                {"type": "order_count", "op": "eq", "value": 1},
+                {"type": "first_order", "op": "between_days_ago", "value": [60, 120]}]}),
+        ("Big spenders this year", "At least 3 orders or 500 of revenue in 12 months.", False, {
+            "match": "any", "conditions": [
+                {"type": "order_count", "op": "gte", "value": 3, "window_days": 365},
+                {"type": "revenue", "op": "gte", "value": "500.00", "window_days": 365}]}),
+    ]  # fmt: skip
+    for name, description, tracked, rule in examples:
+        if not Segment.objects.filter(name__iexact=name).exists():
+            services.segment_create(
+                name=name, description=description, tracked=tracked, rule=rule, author=author
+            )

@@ -346,3 +346,23 @@ def _set_status_label(status) -> str:
 
 class CaseStatusForm(forms.Form):
     status = forms.ChoiceField(choices=Case.Status.choices)
+
+
+class SegmentForm(forms.Form):
+    """A segment as staff build it: the rule comes from the page's builder as JSON
+    (or typed as JSON without JavaScript); crm.segments checks it condition by condition."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    description = forms.CharField(
+        label=_("Description"), max_length=500, required=False,
+        help_text=_("Who these customers are and what the segment is for."),
+    )  # fmt: skip
+    tracked = forms.BooleanField(
+        label=_("Tracked: compute its retention figures every night"), required=False
+    )
+    rule = _AttributesField(
+        label=_("Rule (JSON)"),
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+    )
+
+    add_service_error = _add_service_error

@@ -77,12 +77,8 @@ class Condition:
             text = f"{self.label}: {label}"
         else:
             text = f"{self.label} {label} {self._value_text(kind, value)}"
-        if self.window:
-            text += " " + (
-                _("in the last %(n)s days") % {"n": window_days}
-                if window_days
-                else _("of all time")
-            )
+        if self.window and window_days:
+            text += " " + _("in the last %(n)s days") % {"n": window_days}
         return text
 
     def _value_text(self, kind: str, value: Any) -> str:

@@ -91,6 +91,7 @@ ICONS = [
     "clock",  # last order
     "code",  # navigation: API
     "device-mobile",  # phone
+    "download",  # CSV export
     "flag",  # case priority
     "id",  # external id
     "inbox",  # case queue, empty queue
@@ -112,6 +113,7 @@ ICONS = [
     "settings",  # navigation: administration
     "shopping-bag",  # orders, timeline orders
     "tag",  # tags
+    "trash",  # remove a segment condition
     "user",  # owner
     "users",  # navigation: customers, empty list
     "users-group",  # interaction: meeting

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from config.api import AwareDateTimeField, InputSerializer
-from crm.models import Case, Customer, Interaction, Order, Tag, Team
+from crm.models import Case, Customer, Interaction, Order, Segment, Tag, Team
 
 
 class TagSerializer(serializers.ModelSerializer):
@@ -289,3 +289,36 @@ class CaseCommentInputSerializer(InputSerializer):
     channel = serializers.ChoiceField(choices=COMMENT_CHANNELS, required=False)
     status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
     at = AwareDateTimeField(required=False)
+
+
+class SegmentOutputSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Segment
+        fields = [
+            "id",
+            "name",
+            "description",
+            "rule",
+            "tracked",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class SegmentDetailOutputSerializer(SegmentOutputSerializer):
+    member_count = serializers.IntegerField(read_only=True)
+
+    class Meta(SegmentOutputSerializer.Meta):
+        fields = SegmentOutputSerializer.Meta.fields + ["member_count"]
+
+
+class SegmentInputSerializer(InputSerializer):
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    rule = serializers.JSONField(
+        help_text=_('{"match": "all"|"any", "conditions": [{"type", "op", "value"}, ...]}')
+    )
+    tracked = serializers.BooleanField(required=False)

@@ -11,5 +11,6 @@ router.register("orders", views.OrderViewSet, basename="order")
 router.register("interactions", views.InteractionViewSet, basename="interaction")
 router.register("tags", views.TagViewSet, basename="tag")
 router.register("cases", views.CaseViewSet, basename="case")
+router.register("segments", views.SegmentViewSet, basename="segment")
 
 urlpatterns = router.urls

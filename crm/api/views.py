@@ -19,7 +19,7 @@ from config.permissions import RolePermissions
 from crm import selectors, services
 from crm.api import serializers as s
 from crm.filters import CaseFilter, CustomerFilter
-from crm.models import Case, Customer, Interaction, Order, Tag
+from crm.models import Case, Customer, Interaction, Order, Segment, Tag
 
 
 class CustomerViewSet(
@@ -296,3 +296,55 @@ class CaseViewSet(
         rows = Interaction.objects.filter(case=case).select_related("author")
         page = self.paginate_queryset(rows.order_by("occurred_at", "id"))
         return self.get_paginated_response(s.CaseCommentOutputSerializer(page, many=True).data)
+
+
+class SegmentViewSet(KnownQueryParamsMixin, viewsets.ModelViewSet):
+    """Saved customer rules. The rule is JSON (see crm/segments.py); an invalid one is a
+    400 naming each wrong condition. `members` lists the customers it selects today."""
+
+    filter_backends = [OrderingFilter]
+    ordering_fields = ["name", "updated_at"]
+    queryset = Segment.objects.none()
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.segment_visible(user=self.request.user).order_by("name", "id")
+
+    def get_serializer_class(self):
+        if self.action in ("create", "partial_update"):
+            return s.SegmentInputSerializer
+        if self.action == "retrieve":
+            return s.SegmentDetailOutputSerializer
+        if self.action == "members":
+            return s.CustomerListOutputSerializer
+        return s.SegmentOutputSerializer
+
+    def retrieve(self, request, pk=None):
+        segment = self.get_object()
+        segment.member_count = selectors.segment_members(segment=segment, user=request.user).count()
+        return Response(s.SegmentDetailOutputSerializer(segment).data)
+
+    def create(self, request):
+        serializer = s.SegmentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        segment = services.segment_create(author=request.user, **serializer.validated_data)
+        return Response(s.SegmentOutputSerializer(segment).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        segment = self.get_object()
+        serializer = s.SegmentInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        segment = services.segment_update(segment=segment, data=dict(serializer.validated_data))
+        return Response(s.SegmentOutputSerializer(segment).data)
+
+    def perform_destroy(self, instance):
+        services.segment_delete(segment=instance)
+
+    @extend_schema(responses=s.CustomerListOutputSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="members")
+    def members(self, request, pk=None):
+        """The customers the segment selects today, by name, in pages."""
+        segment = self.get_object()
+        rows = selectors.segment_member_list(segment=segment, user=request.user)
+        page = self.paginate_queryset(rows.order_by("last_name", "first_name", "id"))
+        return self.get_paginated_response(s.CustomerListOutputSerializer(page, many=True).data)

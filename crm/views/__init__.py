@@ -19,6 +19,15 @@ from crm.views.customers import (
     interaction_add,
     quick_search,
 )
+from crm.views.segments import (
+    customer_export,
+    segment_create,
+    segment_delete,
+    segment_detail,
+    segment_edit,
+    segment_export,
+    segment_list,
+)
 
 __all__ = [
     "case_comment",
@@ -31,9 +40,16 @@ __all__ = [
     "customer_delete",
     "customer_detail",
     "customer_edit",
+    "customer_export",
     "customer_list",
     "customer_merge",
     "history_list",
     "interaction_add",
     "quick_search",
+    "segment_create",
+    "segment_delete",
+    "segment_detail",
+    "segment_edit",
+    "segment_export",
+    "segment_list",
 ]
