@@ -10,7 +10,7 @@ from django_countries.fields import LazyTypedChoiceField
 
 from config.validation import whole_number
 from crm.models import Case, Customer, Interaction, Tag, Team
-from crm.selectors import case_assignees, owner_choices
+from crm.selectors import case_assignees, customers_by_email, owner_choices
 from crm.services.cases import ALLOWED_TRANSITIONS
 
 
@@ -190,9 +190,7 @@ class CustomerMergeForm(forms.Form):
     def clean_duplicate(self):
         text = self.cleaned_data["duplicate"].strip()
         number = whole_number(text.lstrip("#"))
-        query = Customer.objects.filter(external_id=text) | Customer.objects.filter(
-            email__iexact=text
-        )
+        query = Customer.objects.filter(external_id=text) | customers_by_email(text)
         if number is not None:
             query = query | Customer.objects.filter(pk=number)
         found = list(query.exclude(pk=self.survivor.pk)[:2])

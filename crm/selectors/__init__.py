@@ -24,6 +24,7 @@ from crm.selectors.customers import (
     customer_status_q,
     customer_timeline,
     customer_visible,
+    customers_by_email,
     owner_choices,
     tag_list,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "case_visible",
     "customer_cases",
     "customer_get",
+    "customers_by_email",
     "customer_list",
     "customer_order_summary",
     "customer_status",

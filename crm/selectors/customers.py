@@ -24,7 +24,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Lower, TruncDate
 from django.utils import timezone
 
 from crm.extensions import TimelineEntry, timeline_sources_for
@@ -226,4 +226,12 @@ def owner_choices() -> QuerySet:
         .objects.filter(is_active=True, groups__isnull=False)
         .distinct()
         .order_by("username")
+    )
+
+
+def customers_by_email(email: str) -> QuerySet[Customer]:
+    """Customers with this email, whatever its case, through the lower(email) index
+    (`email__iexact` compiles to UPPER() on PostgreSQL, which the index cannot serve)."""
+    return Customer.objects.alias(email_lower=Lower("email")).filter(
+        email_lower=(email or "").lower()
     )

@@ -16,6 +16,7 @@ from config.exceptions import ApplicationError
 from config.validation import is_blank
 from crm import signals
 from crm.models import Case, Customer, Interaction, Order, Tag
+from crm.selectors.customers import customers_by_email
 from crm.services.rules import (
     _business_day,
     _check_day,
@@ -188,10 +189,7 @@ def _validate_customer(customer: Customer, changed: set[str] | None = None) -> N
 def _save_customer(customer: Customer, *, update_fields: list[str] | None = None) -> None:
     _validate_customer(customer, set(update_fields) if update_fields is not None else None)
     # The case-insensitive unique constraint reports no field; say which one.
-    if (
-        customer.email
-        and Customer.objects.filter(email__iexact=customer.email).exclude(pk=customer.pk).exists()
-    ):
+    if customer.email and customers_by_email(customer.email).exclude(pk=customer.pk).exists():
         raise ValidationError({"email": _("A customer with this email already exists.")})
     customer.full_clean()
     try:
