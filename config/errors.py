@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, requires_csrf_token
 
@@ -100,8 +101,8 @@ class RequestBodyLimitMiddleware:
 
     Django itself would refuse it only when a view reads `request.body`, as a
     400 HTML page; DRF reads the stream directly and would parse any size. The
-    limit holds for multipart bodies too: nothing in Retain takes file uploads yet
-    (an import page that does will declare its own, larger limit).
+    limit holds for multipart bodies too; a view marked with `large_body(SETTING)`
+    (the CSV import page) takes up to that setting instead.
     """
 
     def __init__(self, get_response):
@@ -116,6 +117,26 @@ class RequestBodyLimitMiddleware:
             if is_api_request(request):
                 return api_error("bad_request", _("The Content-Length header is invalid."), 400)
             return _page(request, "errors/400.html", 400)
-        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE and length > _view_limit(request):
             return request_too_large(request)
         return self.get_response(request)
+
+
+def large_body(setting: str):
+    """Let one view take bodies up to the size in `setting` (an upload page), instead of
+    REQUEST_BODY_MAX_BYTES. Put it outermost, above the other decorators."""
+
+    def decorate(view):
+        view.request_body_max_setting = setting
+        return view
+
+    return decorate
+
+
+def _view_limit(request) -> int:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    setting = getattr(match.func, "request_body_max_setting", None)
+    return getattr(settings, setting) if setting else settings.DATA_UPLOAD_MAX_MEMORY_SIZE

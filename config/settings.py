@@ -239,6 +239,8 @@ AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
 # in-memory limit too; larger ones are answered 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("REQUEST_BODY_MAX_BYTES", 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# The largest CSV file the import page takes (the command line has no limit).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 100 * 1024 * 1024, minimum=1024)
 CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 SESSION_COOKIE_HTTPONLY = True

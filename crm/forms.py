@@ -9,7 +9,7 @@ from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from config.validation import whole_number
-from crm.models import Case, Customer, Interaction, Tag, Team
+from crm.models import Case, Customer, ImportJob, Interaction, Tag, Team
 from crm.selectors import case_assignees, customers_by_email, owner_choices
 from crm.services.cases import ALLOWED_TRANSITIONS
 
@@ -362,5 +362,53 @@ class SegmentForm(forms.Form):
         label=_("Rule (JSON)"),
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
     )
+
+    add_service_error = _add_service_error
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What the file holds"), choices=ImportJob.Kind.choices, widget=forms.RadioSelect
+    )
+    file = forms.FileField(label=_("CSV file"))
+    mode = forms.ChoiceField(
+        label=_("Orders are"), choices=ImportJob.Mode.choices, initial=ImportJob.Mode.HISTORY,
+        required=False,
+    )  # fmt: skip
+    encoding = forms.ChoiceField(
+        label=_("Encoding"),
+        choices=[("auto", _("Detect")), ("utf-8", "UTF-8"), ("cp1257", "Windows-1257 (Baltic)"),
+                 ("cp1250", "Windows-1250 (Central European)"),
+                 ("cp1251", "Windows-1251 (Cyrillic)"), ("cp1252", "Windows-1252 (Western)")],
+        initial="auto",
+    )  # fmt: skip
+    delimiter = forms.ChoiceField(
+        label=_("Fields separated by"),
+        choices=[("", _("Detect")), (",", _("Comma (,)")), (";", _("Semicolon (;)"))],
+        required=False,
+    )
+
+    add_service_error = _add_service_error
+
+
+class ImportMappingForm(forms.Form):
+    """One choice per column of the file: which of ours it is, or ignore it."""
+
+    def __init__(self, *args, job: ImportJob, columns: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.job = job
+        choices = [("", _("— ignore —"))] + [(c, c) for c in columns]
+        for index, name in enumerate(job.header):
+            self.fields[f"col{index}"] = forms.ChoiceField(
+                label=name or _("(no name)"), choices=choices, required=False,
+                initial=job.mapping.get(name, ""),
+            )  # fmt: skip
+
+    def mapping(self) -> dict[str, str]:
+        return {
+            name: self.cleaned_data[f"col{index}"]
+            for index, name in enumerate(self.job.header)
+            if name and self.cleaned_data.get(f"col{index}")
+        }
 
     add_service_error = _add_service_error

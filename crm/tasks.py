@@ -23,3 +23,17 @@ def case_reply_email(comment_id: int) -> None:
 def cases_close_resolved() -> int:
     """Nightly: close the cases resolved more than CASE_REOPEN_DAYS ago."""
     return services.cases_close_resolved()
+
+
+@shared_task(name="crm.import_check", ignore_result=True)
+def import_check(job_id: int) -> None:
+    """Check every row of an uploaded file."""
+    services.import_job_check(job_id=job_id)
+
+
+# Redelivered after a crash (acks late): the import resumes, since rows already written
+# are matched by external id and change nothing.
+@shared_task(name="crm.import_run", ignore_result=True, soft_time_limit=55 * 60, time_limit=60 * 60)
+def import_run(job_id: int) -> None:
+    """Import a checked file in batches."""
+    services.import_job_run(job_id=job_id)

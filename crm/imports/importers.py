@@ -121,11 +121,12 @@ def _run(
     encoding: str | None,
     delimiter: str | None,
     progress: Callable[[ImportReport], None] | None,
+    mapping: dict[str, str] | None = None,
 ) -> ImportReport:
     report = ImportReport(kind=kind, dry_run=dry_run)
     try:
         header, rows, report.encoding, report.delimiter = open_rows(
-            stream, encoding=encoding, delimiter=delimiter
+            stream, encoding=encoding, delimiter=delimiter, mapping=mapping
         )
     except FileError as exc:
         report.file_errors.append(str(exc))
@@ -153,9 +154,9 @@ def _run(
         return report
     # Pass 2: the same rows, written batch by batch.
     stream.seek(0)
-    _header, rows, _enc, _delim = open_rows(
-        stream, encoding=report.encoding, delimiter=report.delimiter
-    )
+    rows = open_rows(stream, encoding=report.encoding, delimiter=report.delimiter, mapping=mapping)[
+        1
+    ]
     written = ImportReport(kind=kind, dry_run=False)
     for batch in _batches(rows, BATCH):
         with transaction.atomic():
@@ -370,6 +371,7 @@ def customers_import(
     encoding: str | None = None,
     delimiter: str | None = None,
     progress: Callable[[ImportReport], None] | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> ImportReport:
     """Import customers (columns: CUSTOMER_COLUMNS; `external_id` required), matched by
     `external_id`: new ones are created, changed ones updated, tags added."""
@@ -384,6 +386,7 @@ def customers_import(
         encoding=encoding,
         delimiter=delimiter,
         progress=progress,
+        mapping=mapping,
     )
 
 
@@ -564,6 +567,7 @@ def orders_import(
     encoding: str | None = None,
     delimiter: str | None = None,
     progress: Callable[[ImportReport], None] | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> ImportReport:
     """Import orders (columns: ORDER_COLUMNS; `external_id`, the customer by
     `customer_external_id` or `customer_email`, `placed_at` and `total` required),
@@ -587,4 +591,5 @@ def orders_import(
         encoding=encoding,
         delimiter=delimiter,
         progress=progress,
+        mapping=mapping,
     )

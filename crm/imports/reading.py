@@ -82,10 +82,15 @@ def detect_delimiter(header_line: str) -> str:
 
 
 def open_rows(
-    stream: IO[bytes], *, encoding: str | None = None, delimiter: str | None = None
+    stream: IO[bytes],
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]], str, str]:
     """The header (lower-cased, trimmed), the rows as (line number, {column: text}),
-    the encoding and the delimiter used. Reads lazily from `stream`."""
+    the encoding and the delimiter used. Reads lazily from `stream`. With `mapping`
+    ({file column: our column}), the file's columns are renamed and the others dropped."""
     sample = stream.read(SAMPLE_BYTES)
     stream.seek(0)
     if not sample.strip():
@@ -114,6 +119,8 @@ def open_rows(
     ]
     if not any(header):
         raise FileError(_("The first line must name the columns."))
+    if mapping is not None:
+        header = [mapping.get(h, "") for h in header]
     duplicated = sorted({h for h in header if h and header.count(h) > 1})
     if duplicated:
         raise FileError(_("Columns named twice: %(c)s.") % {"c": ", ".join(duplicated)})

@@ -15,6 +15,7 @@ from crm.models.customers import (
     Order,
     Tag,
 )
+from crm.models.imports import ImportJob, ImportLayout
 from crm.models.segments import DataExport, Segment
 
 __all__ = [
@@ -26,6 +27,8 @@ __all__ = [
     "CaseCounter",
     "Customer",
     "DataExport",
+    "ImportJob",
+    "ImportLayout",
     "Interaction",
     "Order",
     "Segment",

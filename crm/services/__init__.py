@@ -25,6 +25,13 @@ from crm.services.customers import (
     customer_merge,
     customer_update,
 )
+from crm.services.imports import (
+    import_job_check,
+    import_job_create,
+    import_job_map,
+    import_job_run,
+    import_job_start,
+)
 from crm.services.interactions import INTERACTION_BODY_MAX_LENGTH, interaction_create
 from crm.services.orders import order_record, order_status_set, order_update
 from crm.services.rules import earliest_day
@@ -55,6 +62,11 @@ __all__ = [
     "customer_merge",
     "customer_update",
     "earliest_day",
+    "import_job_check",
+    "import_job_create",
+    "import_job_map",
+    "import_job_run",
+    "import_job_start",
     "interaction_create",
     "order_record",
     "order_status_set",

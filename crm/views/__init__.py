@@ -19,6 +19,13 @@ from crm.views.customers import (
     interaction_add,
     quick_search,
 )
+from crm.views.imports import (
+    import_detail,
+    import_errors,
+    import_list,
+    import_map,
+    import_start,
+)
 from crm.views.segments import (
     customer_export,
     segment_create,
@@ -44,6 +51,11 @@ __all__ = [
     "customer_list",
     "customer_merge",
     "history_list",
+    "import_detail",
+    "import_errors",
+    "import_list",
+    "import_map",
+    "import_start",
     "interaction_add",
     "quick_search",
     "segment_create",
