@@ -22,6 +22,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from crm import services
 from crm.models import Customer, Interaction, Order, Tag
 from crm.roles import ADMIN, MARKETING, SUPPORT, roles_sync
 
@@ -366,6 +367,7 @@ def demo_data_create(*, customers: int, seed: int, today: datetime.date | None =
     Order.objects.bulk_create(orders, batch_size=1000)
     Interaction.objects.bulk_create(interactions, batch_size=1000)
     Customer.tags.through.objects.bulk_create(tag_links, batch_size=1000)
+    services.customer_figures_refresh(customer_ids=[c.pk for c in created])
     _staff_changes(rng, created, owners)
     cases = _demo_cases(rng, created, owners)
     _demo_segments(tags, owners)

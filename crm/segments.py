@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db.models import Avg, Count, Exists, Min, OuterRef, Q, Sum
+from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, Sum
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -335,6 +335,14 @@ def _completed(window_days: int | None, today: datetime.date):
     return orders
 
 
+def _stored(window_days: int | None, today: datetime.date) -> bool:
+    """Whether the figures stored with each customer answer this: all time, as of today."""
+    return not window_days and today == timezone.localdate(timezone=timezone.get_default_timezone())
+
+
+_COMPARE = {"gte": "gte", "lte": "lte", "eq": "exact"}
+
+
 def _per_customer(orders, aggregate, op: str, value) -> Q:
     """Customers whose orders' aggregate compares to `value`; customers with no order
     have a count and a revenue of 0 (and no average)."""
@@ -501,6 +509,8 @@ class OrderCountCondition(Condition):
     operators = _COMPARISONS
 
     def q(self, op, value, window_days, today):
+        if _stored(window_days, today):
+            return Q(**{f"order_count__{_COMPARE[op]}": value})
         orders = _completed(window_days, today)
         if op == "eq" and value == 0 or op == "lte" and value == 0:
             return ~Q(pk__in=orders.values("customer"))
@@ -513,6 +523,8 @@ class RevenueCondition(Condition):
 
     def q(self, op, value, window_days, today):
         amount = Decimal(value)
+        if _stored(window_days, today):
+            return Q(**{f"revenue__{_COMPARE[op]}": amount})
         if op == "gte" and amount == 0:
             return Q()
         return _per_customer(_completed(window_days, today), Sum("total"), op, amount)
@@ -523,6 +535,9 @@ class AverageOrderCondition(Condition):
     operators = {"gte": (_lazy("at least"), MONEY), "lte": (_lazy("at most"), MONEY)}
 
     def q(self, op, value, window_days, today):
+        if _stored(window_days, today):
+            per_order = F("order_count") * Decimal(value)
+            return Q(order_count__gt=0) & Q(**{f"revenue__{_COMPARE[op]}": per_order})
         grouped = _completed(window_days, today).values("customer").annotate(figure=Avg("total"))
         lookup = "figure__gte" if op == "gte" else "figure__lte"
         return Q(pk__in=grouped.filter(**{lookup: Decimal(value)}).values("customer"))
@@ -536,6 +551,10 @@ class DaysSinceLastOrderCondition(Condition):
     }
 
     def q(self, op, value, window_days, today):
+        if _stored(None, today):
+            if op == "gte":
+                return Q(last_order_at__lt=_days_ago(today, value - 1))
+            return Q(last_order_at__gte=_days_ago(today, value))
         completed = Order.objects.filter(customer=OuterRef("pk"), status=Order.Status.COMPLETED)
         if op == "gte":  # the last order day is `value` or more days before today
             recent = completed.filter(placed_at__gte=_days_ago(today, value - 1))
@@ -552,6 +571,16 @@ class FirstOrderCondition(Condition):
     }
 
     def q(self, op, value, window_days, today):
+        if _stored(None, today):
+            if op == "in_last_days":
+                return Q(first_order_at__gte=_days_ago(today, value - 1))
+            if op == "more_than_days_ago":
+                return Q(first_order_at__lt=_days_ago(today, value))
+            newest, oldest = value
+            return Q(
+                first_order_at__gte=_days_ago(today, oldest),
+                first_order_at__lt=_days_ago(today, newest - 1),
+            )
         firsts = (
             Order.objects.filter(status=Order.Status.COMPLETED)
             .values("customer")

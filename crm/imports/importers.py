@@ -39,7 +39,7 @@ from crm.imports.reading import (
 )
 from crm.models import Customer, Order, Tag
 from crm.services.customers import _check_attributes, _normalise_phone, _validate_customer
-from crm.services.orders import _parse_total
+from crm.services.orders import _parse_total, customer_figures_refresh
 from crm.services.rules import _business_day, _check_moment
 
 BATCH = 1000
@@ -540,6 +540,9 @@ def _write_orders(plans, mode: str) -> None:
         customer.customer_since = firsts[customer.pk]
         customer.updated_at = now
     Customer.objects.bulk_update(movers, ["customer_since", "updated_at"], batch_size=BATCH)
+    customer_figures_refresh(
+        customer_ids={order.customer_id for plan, order, _x in plans if plan != "same"}
+    )
     if mode != LIVE:
         return
     events = {

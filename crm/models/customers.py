@@ -4,7 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -100,6 +100,15 @@ class Customer(models.Model):
     sms_consent = models.BooleanField(_("SMS consent"), default=False)
     sms_consent_at = models.DateTimeField(_("SMS consent given"), null=True, blank=True)
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    # Figures over completed orders, kept current in the same transaction as every order
+    # write (crm.services.orders.customer_figures_refresh): the list sorts and filters on
+    # them without aggregating millions of orders per request.
+    order_count = models.PositiveIntegerField(_("orders"), default=0, editable=False)
+    revenue = models.DecimalField(
+        _("revenue"), max_digits=14, decimal_places=2, default=0, editable=False
+    )
+    first_order_at = models.DateTimeField(_("first order"), null=True, editable=False)
+    last_order_at = models.DateTimeField(_("last order"), null=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -111,6 +120,10 @@ class Customer(models.Model):
             models.Index(fields=["customer_since"], name="crm_customer_since_idx"),
             models.Index(Lower("last_name"), Lower("first_name"), name="crm_customer_name_idx"),
             models.Index(Lower("email"), name="crm_customer_email_idx"),
+            # The list's sorts by figure, ties broken by id.
+            models.Index(fields=["revenue", "id"], name="crm_customer_revenue_idx"),
+            models.Index(fields=["last_order_at", "id"], name="crm_customer_last_order_idx"),
+            models.Index(fields=["order_count", "id"], name="crm_customer_order_count_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -135,6 +148,14 @@ class Customer(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(external_id=""), name="crm_customer_external_id_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=Q(revenue__gte=0), name="crm_customer_revenue_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(order_count=0, first_order_at=None, last_order_at=None)
+                | Q(order_count__gt=0, first_order_at__lte=F("last_order_at")),
+                name="crm_customer_figures_consistent",
             ),
             models.CheckConstraint(
                 condition=_day_in_range("customer_since"), name="crm_customer_since_in_range"

@@ -15,6 +15,7 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    F,
     Max,
     Min,
     OuterRef,
@@ -25,6 +26,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Lower, TruncDate
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from crm.extensions import TimelineEntry, timeline_sources_for
@@ -53,8 +55,15 @@ def customer_status_q(status: str, *, day: datetime.date | None = None) -> Q:
     or `customer_since` lies in the last W days. Lapsed: acquired, not closed,
     not active. Closed: closed and not reopened by a later order.
     """
+    today = timezone.localdate(timezone=timezone.get_default_timezone())
+    if day is None or day == today:
+        return _status_today_q(status, today)
+    return _status_on_day_q(status, day)
+
+
+def _status_on_day_q(status: str, day: datetime.date) -> Q:
+    """The rule on any day, from the orders themselves."""
     business_zone = timezone.get_default_timezone()
-    day = day or timezone.localdate(timezone=business_zone)
     next_day = _day_start(day + datetime.timedelta(days=1))
     completed = Order.objects.filter(
         customer=OuterRef("pk"), status=Order.Status.COMPLETED, placed_at__lt=next_day
@@ -81,6 +90,32 @@ def customer_status_q(status: str, *, day: datetime.date | None = None) -> Q:
     if status == "lapsed":
         if window is None:
             return Q(pk__in=[])  # contractual model: open customers are always active
+        return acquired & ~closed & ~recent
+    raise ValueError(f"unknown status {status!r}")
+
+
+def _status_today_q(status: str, today: datetime.date) -> Q:
+    """The same rule for today, on the figures stored with each customer (no order is
+    placed after now), so a status filter reads columns instead of probing orders."""
+    last_order_day = TruncDate("last_order_at", tzinfo=timezone.get_default_timezone())
+    reopened = Q(GreaterThan(last_order_day, F("closed_on")))
+    acquired = Q(customer_since__lte=today)
+    closed = Q(closed_on__isnull=False, closed_on__lte=today) & ~(
+        Q(last_order_at__isnull=False) & reopened
+    )
+    window = settings.ACTIVITY_WINDOW_DAYS
+    if window is None:
+        recent = Q()
+    else:
+        first_day = today - datetime.timedelta(days=window - 1)
+        recent = Q(customer_since__gte=first_day) | Q(last_order_at__gte=_day_start(first_day))
+    if status == "active":
+        return acquired & ~closed & recent
+    if status == "closed":
+        return acquired & closed
+    if status == "lapsed":
+        if window is None:
+            return Q(pk__in=[])
         return acquired & ~closed & ~recent
     raise ValueError(f"unknown status {status!r}")
 
@@ -125,19 +160,13 @@ def customer_status(*, customer: Customer, day: datetime.date | None = None) -> 
 def customer_list(*, user) -> QuerySet[Customer]:
     """Customers for the list page and API, before search and filters (crm.filters).
 
-    Each row carries `order_count`, `revenue` and `last_order_at` over completed
-    orders; tags and owner are loaded with the page, whatever its size.
+    Each row carries its stored `order_count`, `revenue` and `last_order_at` over
+    completed orders; tags and owner are loaded with the page, whatever its size.
     """
-    completed = Q(orders__status=Order.Status.COMPLETED)
     return (
         customer_visible(user=user)
         .select_related("owner")
         .prefetch_related("tags")
-        .annotate(
-            order_count=Count("orders", filter=completed),
-            revenue=Sum("orders__total", filter=completed),
-            last_order_at=Max("orders__placed_at", filter=completed),
-        )
         .order_by("last_name", "first_name", "id")
     )
 

@@ -33,7 +33,12 @@ from crm.services.imports import (
     import_job_start,
 )
 from crm.services.interactions import INTERACTION_BODY_MAX_LENGTH, interaction_create
-from crm.services.orders import order_record, order_status_set, order_update
+from crm.services.orders import (
+    customer_figures_refresh,
+    order_record,
+    order_status_set,
+    order_update,
+)
 from crm.services.rules import earliest_day
 from crm.services.segments import (
     SEGMENT_FIELDS,
@@ -59,6 +64,7 @@ __all__ = [
     "INTERACTION_BODY_MAX_LENGTH",
     "customer_create",
     "customer_delete",
+    "customer_figures_refresh",
     "customer_merge",
     "customer_update",
     "earliest_day",

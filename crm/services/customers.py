@@ -17,6 +17,7 @@ from config.validation import is_blank
 from crm import signals
 from crm.models import Case, Customer, Interaction, Order, Tag
 from crm.selectors.customers import customers_by_email
+from crm.services.orders import customer_figures_refresh
 from crm.services.rules import (
     _business_day,
     _check_day,
@@ -353,6 +354,7 @@ def customer_merge(*, survivor: Customer, duplicate: Customer, author) -> Custom
         changed.append("closed_on")
     _save_customer(survivor, update_fields=sorted(set(changed)) + ["updated_at"])
     survivor.tags.set(_locked_tags(tags))
+    customer_figures_refresh(customer_ids=[survivor.pk])
     Interaction.objects.create(
         customer=survivor,
         author=author,

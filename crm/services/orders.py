@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, DecimalField, Max, Min, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from config.exceptions import ApplicationError
@@ -93,6 +95,7 @@ def order_record(
 
     if order.status == Order.Status.COMPLETED:
         _move_customer_since_to(customer.pk, _business_day(placed_at))
+        customer_figures_refresh(customer_ids=[customer.pk])
         _send_on_commit(signals.order_completed, order)
     return order
 
@@ -119,6 +122,7 @@ def order_update(
         order.save(update_fields=["placed_at", "updated_at"])
         if order.status == Order.Status.COMPLETED:
             _move_customer_since_to(order.customer_id, _business_day(placed_at))
+            customer_figures_refresh(customer_ids=[order.customer_id])
         order_id, customer_id = order.pk, order.customer_id
         transaction.on_commit(
             lambda: signals.order_corrected.send(
@@ -141,6 +145,7 @@ def order_update(
             )
         order.status = status
         order.save(update_fields=["status", "updated_at"])
+        customer_figures_refresh(customer_ids=[order.customer_id])
         _send_on_commit(_STATUS_SIGNALS[status], order)
     return order
 
@@ -166,4 +171,23 @@ def _send_on_commit(signal, order: Order) -> None:
     order_id, customer_id = order.pk, order.customer_id
     transaction.on_commit(
         lambda: signal.send(sender=Order, order_id=order_id, customer_id=customer_id)
+    )
+
+
+def customer_figures_refresh(*, customer_ids) -> None:
+    """Recompute the stored order figures (count, revenue, first and last order over
+    completed orders) of these customers, in one statement; called in the same
+    transaction as every write that changes their orders."""
+    completed = Order.objects.filter(customer=OuterRef("pk"), status=Order.Status.COMPLETED).values(
+        "customer"
+    )
+
+    def figure(aggregate):
+        return Subquery(completed.annotate(figure=aggregate).values("figure")[:1])
+
+    Customer.objects.filter(pk__in=customer_ids).update(
+        order_count=Coalesce(figure(Count("id")), Value(0)),
+        revenue=Coalesce(figure(Sum("total")), Value(Decimal("0.00")), output_field=DecimalField()),
+        first_order_at=figure(Min("placed_at")),
+        last_order_at=figure(Max("placed_at")),
     )

@@ -125,6 +125,7 @@ def test_orders_are_imported_and_keep_customer_since_true(shop):
     assert Order.objects.get(external_id="O-2").total == Decimal("1234.50")
     liga = Customer.objects.get(external_id="C-1")
     assert liga.customer_since.isoformat() == "2024-03-01"  # moved to the first order day
+    assert (liga.order_count, liga.revenue) == (2, Decimal("1254.49"))  # figures kept
     jonas = Customer.objects.get(external_id="C-2")
     assert jonas.customer_since.isoformat() == "2024-05-01"  # a refunded order moves nothing
 

@@ -246,3 +246,28 @@ def test_segment_names_are_unique_regardless_of_case():
     with pytest.raises(ValidationError) as error:
         services.segment_create(name="LAPSED vips", rule=rule)
     assert error.value.message_dict["name"] == ["A segment with this name already exists."]
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"type": "order_count", "op": "gte", "value": 2},
+        {"type": "order_count", "op": "lte", "value": 1},
+        {"type": "order_count", "op": "eq", "value": 0},
+        {"type": "revenue", "op": "gte", "value": "100"},
+        {"type": "revenue", "op": "lte", "value": "100"},
+        {"type": "average_order", "op": "gte", "value": "40"},
+        {"type": "average_order", "op": "lte", "value": "40"},
+        {"type": "days_since_last_order", "op": "gte", "value": 60},
+        {"type": "days_since_last_order", "op": "lte", "value": 60},
+        {"type": "first_order", "op": "in_last_days", "value": 100},
+        {"type": "first_order", "op": "more_than_days_ago", "value": 100},
+        {"type": "first_order", "op": "between_days_ago", "value": [60, 200]},
+    ],
+)
+def test_the_stored_figures_select_what_the_orders_select(people, monkeypatch, condition):
+    from crm import segments
+
+    fast = members(condition)
+    monkeypatch.setattr(segments, "_stored", lambda window_days, today: False)
+    assert members(condition) == fast
