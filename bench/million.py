@@ -131,7 +131,7 @@ def main() -> None:
 
     from crm import services
     from crm.demo import demo_users_ensure
-    from crm.imports import customers_import, orders_import
+    from crm.imports.importers import customers_import, orders_import
     from crm.models import Customer
 
     call_command("migrate", verbosity=0)

@@ -1,23 +1,7 @@
-"""CSV imports of customers and orders (crm.imports.importers), read by crm.imports.reading."""
+"""CSV imports of customers and orders.
 
-from crm.imports.importers import (
-    CUSTOMER_COLUMNS,
-    HISTORY,
-    LIVE,
-    ORDER_COLUMNS,
-    ImportReport,
-    RowError,
-    customers_import,
-    orders_import,
-)
-
-__all__ = [
-    "CUSTOMER_COLUMNS",
-    "HISTORY",
-    "LIVE",
-    "ORDER_COLUMNS",
-    "ImportReport",
-    "RowError",
-    "customers_import",
-    "orders_import",
-]
+`crm.imports.importers` holds customers_import and orders_import, `crm.imports.reading`
+the file reading and value parsing, `crm.imports.columns` the columns and modes. This
+package module imports none of them, so crm.services can use the columns without a
+cycle (the importers use crm.services).
+"""

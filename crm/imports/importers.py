@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -29,6 +29,7 @@ from django_countries import countries
 
 from config.validation import is_blank
 from crm import signals
+from crm.imports.columns import CUSTOMER_COLUMNS, HISTORY, LIVE, ORDER_COLUMNS
 from crm.imports.reading import (
     FileError,
     open_rows,
@@ -39,21 +40,11 @@ from crm.imports.reading import (
 )
 from crm.models import Customer, Order, Tag
 from crm.services.customers import _check_attributes, _normalise_phone, _validate_customer
-from crm.services.orders import _parse_total, customer_figures_refresh
+from crm.services.orders import _parse_total, customer_figures_add, customer_figures_refresh
 from crm.services.rules import _business_day, _check_moment
 
 BATCH = 1000
 MAX_ERRORS = 1000  # reported rows; the count goes on
-HISTORY, LIVE = "history", "live"
-
-CUSTOMER_COLUMNS = [
-    "external_id", "first_name", "last_name", "email", "phone", "company", "language",
-    "country", "customer_since", "closed_on", "email_consent", "sms_consent", "tags",
-]  # fmt: skip
-ORDER_COLUMNS = [
-    "external_id", "customer_external_id", "customer_email", "placed_at", "total",
-    "currency", "status", "channel", "item_count",
-]  # fmt: skip
 _CUSTOMER_FIELDS = [c for c in CUSTOMER_COLUMNS if c not in ("external_id", "tags")]
 
 
@@ -395,6 +386,13 @@ def customers_import(
 _ALLOWED_STATUS = {
     Order.Status.COMPLETED: {Order.Status.REFUNDED, Order.Status.CANCELLED},
 }
+_STATUSES = frozenset(Order.Status.values)
+_CHANNELS = frozenset(Order.Channel.values)
+# The columns COPY writes on PostgreSQL, in order.
+_COPY_COLUMNS = (
+    "external_id", "customer_id", "placed_at", "total", "currency", "status", "channel",
+    "item_count", "created_at", "updated_at",
+)  # fmt: skip
 
 
 def _order_values(row: dict[str, str], line: int, report: ImportReport) -> dict | None:
@@ -426,11 +424,11 @@ def _order_values(row: dict[str, str], line: int, report: ImportReport) -> dict 
         report.add(line, "currency", _("Orders must be in %(c)s.") % {"c": settings.CURRENCY})
     values["currency"] = currency
     status = (row.get("status") or Order.Status.COMPLETED).lower()
-    if status not in Order.Status.values:
+    if status not in _STATUSES:
         report.add(line, "status", _("One of: %(s)s.") % {"s": ", ".join(Order.Status.values)})
     values["status"] = status
     channel = (row.get("channel") or Order.Channel.WEB).lower()
-    if channel not in Order.Channel.values:
+    if channel not in _CHANNELS:
         report.add(line, "channel", _("One of: %(s)s.") % {"s": ", ".join(Order.Channel.values)})
     values["channel"] = channel
     items = row.get("item_count") or "1"
@@ -483,6 +481,9 @@ def _check_orders(batch, report: ImportReport, seen: dict, for_write: bool = Fal
             continue
         current = existing.get(values["external_id"])
         if current is None:
+            if not for_write:  # the check only counts: no model instance per row
+                plans.append(("create", None, None))
+                continue
             order = Order(
                 customer_id=customer_id,
                 **{k: values[k] for k in ("external_id", "placed_at", "total", "currency",
@@ -517,9 +518,34 @@ def _check_orders(batch, report: ImportReport, seen: dict, for_write: bool = Fal
     return [plan[0] for plan in plans]
 
 
+def _insert_orders(orders: list[Order], *, need_ids: bool) -> None:
+    """Insert new orders: COPY on PostgreSQL (several times faster than INSERT for big
+    files), bulk_create elsewhere. With `need_ids`, the orders get their ids."""
+    if connection.vendor != "postgresql":
+        Order.objects.bulk_create(orders, batch_size=BATCH)
+        return
+    now = timezone.now()
+    columns = ", ".join(_COPY_COLUMNS)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY crm_order ({columns}) FROM STDIN") as copy:
+            for o in orders:
+                copy.write_row(
+                    (o.external_id, o.customer_id, o.placed_at, o.total, o.currency, o.status,
+                     o.channel, o.item_count, now, now)
+                )  # fmt: skip
+    if need_ids:
+        ids = dict(
+            Order.objects.filter(external_id__in=[o.external_id for o in orders]).values_list(
+                "external_id", "pk"
+            )
+        )
+        for order in orders:
+            order.pk = ids[order.external_id]
+
+
 def _write_orders(plans, mode: str) -> None:
     new = [order for plan, order, _x in plans if plan == "create"]
-    Order.objects.bulk_create(new, batch_size=BATCH)
+    _insert_orders(new, need_ids=mode == LIVE)
     now = timezone.now()
     for plan, order, extra in plans:
         if plan == "update":
@@ -540,9 +566,13 @@ def _write_orders(plans, mode: str) -> None:
         customer.customer_since = firsts[customer.pk]
         customer.updated_at = now
     Customer.objects.bulk_update(movers, ["customer_since", "updated_at"], batch_size=BATCH)
-    customer_figures_refresh(
-        customer_ids={order.customer_id for plan, order, _x in plans if plan != "same"}
+    # New completed orders add to the stored figures; a changed order recomputes them.
+    customer_figures_add(
+        new_completed=[
+            o for p, o, _x in plans if p == "create" and o.status == Order.Status.COMPLETED
+        ]
     )
+    customer_figures_refresh(customer_ids={o.customer_id for p, o, _x in plans if p == "update"})
     if mode != LIVE:
         return
     events = {

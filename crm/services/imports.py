@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.exceptions import ApplicationError
-from crm.imports import CUSTOMER_COLUMNS, ORDER_COLUMNS, customers_import, orders_import
+from crm.imports.columns import CUSTOMER_COLUMNS, ORDER_COLUMNS
 from crm.imports.reading import ENCODINGS, FileError, open_rows
 from crm.models import ImportJob, ImportLayout
 
@@ -137,6 +137,8 @@ def import_job_map(*, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
 
 
 def _importer(job: ImportJob):
+    from crm.imports.importers import customers_import, orders_import  # they use crm.services
+
     if job.kind == ImportJob.Kind.CUSTOMERS:
         return customers_import, {}
     return orders_import, {"mode": job.mode}

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from crm import signals
-from crm.imports import customers_import, orders_import
+from crm.imports.importers import customers_import, orders_import
 from crm.models import Customer, Order
 from tests import factories
 

@@ -6,7 +6,8 @@ import io
 import pytest
 from django.db import connection
 
-from crm.imports import customers_import, importers
+from crm.imports import importers
+from crm.imports.importers import customers_import
 from crm.models import Customer
 from tests.conftest import require
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import CommandError
 
-from crm.imports import ImportReport
+from crm.imports.importers import ImportReport
 from crm.imports.reading import ENCODINGS
 
 

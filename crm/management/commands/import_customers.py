@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from crm.imports import customers_import
+from crm.imports.importers import customers_import
 from crm.management.commands import _importing
 
 

@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from crm.imports import HISTORY, LIVE, orders_import
+from crm.imports.columns import HISTORY, LIVE
+from crm.imports.importers import orders_import
 from crm.management.commands import _importing
 
 
