@@ -42,7 +42,7 @@ def build(cursor, customers: int, orders: int, interactions: int) -> None:
             ({sql_array(LAST)})[1 + (i * 7) % {len(LAST)}]
                 || CASE WHEN i % 3 = 0 THEN '' ELSE i::text END,
             'customer' || i || '@example.com',
-            '+3712' || lpad((i * 7919 % 10000000)::text, 7, '0'),
+            '+3712' || lpad((i::bigint * 7919 % 10000000)::text, 7, '0'),
             CASE WHEN i % 10 = 0 THEN 'Company ' || (i % 5000) ELSE '' END,
             'lv', 'LV', date '2021-01-01' + (i % 1400), false, false, '{{}}', 0, 0, now(), now()
         FROM generate_series(1, {customers}) AS i
@@ -69,7 +69,7 @@ def build(cursor, customers: int, orders: int, interactions: int) -> None:
         f"""
         INSERT INTO crm_interaction (customer_id, kind, direction, subject, body, occurred_at,
             created_at)
-        SELECT {first_id} + (g * 48271) % {customers}, 'note', 'internal', 'Call back',
+        SELECT {first_id} + (g::bigint * 48271) % {customers}, 'note', 'internal', 'Call back',
             'Asked about the delivery.', now() - ((g % 900) || ' days')::interval, now()
         FROM generate_series(1, {interactions}) AS g
         """

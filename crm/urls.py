@@ -7,6 +7,7 @@ urlpatterns = [
     path("customers/", views.customer_list, name="customer-list"),
     path("customers/new/", views.customer_create, name="customer-create"),
     path("customers/export.csv", views.customer_export, name="customer-export"),
+    path("customers/orders.csv", views.order_export, name="order-export"),
     path("customers/quick/", views.quick_search, name="quick-search"),
     path("customers/history/", views.history_list, name="history"),
     path("customers/<int:pk>/edit/", views.customer_edit, name="customer-edit"),

@@ -28,6 +28,7 @@ from crm.views.imports import (
 )
 from crm.views.segments import (
     customer_export,
+    order_export,
     segment_create,
     segment_delete,
     segment_detail,
@@ -57,6 +58,7 @@ __all__ = [
     "import_map",
     "import_start",
     "interaction_add",
+    "order_export",
     "quick_search",
     "segment_create",
     "segment_delete",

@@ -146,3 +146,20 @@ def test_segment_pages_follow_the_role_matrix(
     client.post(reverse("crm:segment-delete", args=[segment.pk]))
     assert Segment.objects.exists() is not can_delete
     assert client.get(reverse("crm:customer-export")).status_code == expect[can_see]
+
+
+def test_the_orders_of_the_listed_customers_export_as_csv(logged_in, marketing_user):
+    latvian = factories.customer(first_name="Līga", country="LV", external_id="SHOP-1")
+    factories.order(latvian, total="19.99", external_id="O-1")
+    factories.order(factories.customer(country="LT"), external_id="O-2")
+    response = logged_in.get(reverse("crm:order-export"), {"country": "LV"})
+    rows = _csv(response)
+    assert [(r["external_id"], r["customer_external_id"], r["total"]) for r in rows] == [
+        ("O-1", "SHOP-1", "19.99")
+    ]
+    assert DataExport.objects.get().kind == "orders"
+
+
+def test_support_exports_orders_but_a_role_without_orders_cannot(client, no_role_user):
+    client.force_login(no_role_user)
+    assert client.get(reverse("crm:order-export")).status_code == 403
