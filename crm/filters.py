@@ -18,17 +18,24 @@ from crm.selectors import case_assignee_choices, customer_status_q, overdue_q, o
 
 
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
-    """Ordering where customers without orders (NULL aggregates) come last in both
-    directions, on PostgreSQL and SQLite alike; the id breaks ties for stable pages."""
+    """Ordering where customers without orders (no last order) come last in both
+    directions, on PostgreSQL and SQLite alike; the id breaks ties in the same direction,
+    so an index on (field, id) serves the page whichever way it is read."""
 
     def get_ordering_value(self, param):
         descending = param.startswith("-")
-        field = F(self.param_map.get(param.lstrip("-"), param.lstrip("-")))
+        name = self.param_map.get(param.lstrip("-"), param.lstrip("-"))
+        field = F(name)
+        if not Customer._meta.get_field(name).null:
+            return field.desc() if descending else field.asc()
         return field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
 
     def filter(self, qs, value):
         qs = super().filter(qs, value)
-        return qs.order_by(*qs.query.order_by, "id") if value else qs
+        if not value:
+            return qs
+        descending = value[0].startswith("-")
+        return qs.order_by(*qs.query.order_by, "-id" if descending else "id")
 
 
 def customer_search(queryset, text: str):

@@ -119,10 +119,16 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["customer_since"], name="crm_customer_since_idx"),
             models.Index(Lower("last_name"), Lower("first_name"), name="crm_customer_name_idx"),
+            # The list's default order: the first page reads 25 index entries, not a sort.
+            models.Index(
+                fields=["last_name", "first_name", "id"], name="crm_customer_list_order_idx"
+            ),
             models.Index(Lower("email"), name="crm_customer_email_idx"),
             # The list's sorts by figure, ties broken by id.
             models.Index(fields=["revenue", "id"], name="crm_customer_revenue_idx"),
             models.Index(fields=["last_order_at", "id"], name="crm_customer_last_order_idx"),
+            # PostgreSQL also has (last_order_at DESC NULLS LAST, id DESC) for the newest
+            # first sort: migration 0012 (SQLite has no NULLS LAST in an index).
             models.Index(fields=["order_count", "id"], name="crm_customer_order_count_idx"),
         ]
         constraints = [
