@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.exceptions import ApplicationError
+from config.paging import EstimatedCountPaginator
 from config.validation import whole_number
 from crm import history, selectors, services
 from crm.extensions import panels_for, quick_searches_for, timeline_sources_for
@@ -67,7 +68,7 @@ def _page_size(request, errors: list) -> int:
 def customer_list(request):
     filterset, errors = _valid_filters(request)
     page_size = _page_size(request, errors)
-    page = Paginator(filterset.qs, page_size).get_page(request.GET.get("page"))
+    page = EstimatedCountPaginator(filterset.qs, page_size).get_page(request.GET.get("page"))
     statuses = selectors.customer_status_map(customer_ids=[c.pk for c in page.object_list])
     for customer in page.object_list:
         customer.status = statuses.get(customer.pk)

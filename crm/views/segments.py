@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from config.exceptions import ApplicationError
+from config.paging import EstimatedCountPaginator
 from crm import selectors, services
 from crm.filters import CustomerFilter
 from crm.forms import SegmentForm
@@ -127,7 +128,7 @@ def segment_detail(request, pk: int):
         filterset = CustomerFilter({"segment": str(segment.pk)}, queryset=queryset)
         filterset.is_valid()
     page_size = _page_size(request, errors)
-    page = Paginator(filterset.qs, page_size).get_page(request.GET.get("page"))
+    page = EstimatedCountPaginator(filterset.qs, page_size).get_page(request.GET.get("page"))
     statuses = selectors.customer_status_map(customer_ids=[c.pk for c in page.object_list])
     for customer in page.object_list:
         customer.status = statuses.get(customer.pk)
