@@ -52,6 +52,8 @@ class _AttributesField(forms.JSONField):
             return super().to_python(value)
         except RecursionError:  # "[[[[…" thousands deep: the JSON library gives up
             raise ValidationError(_("The JSON is nested too deeply.")) from None
+        except ValueError:  # an integer of thousands of digits: Python refuses to read it
+            raise ValidationError(_("Enter a valid JSON.")) from None
 
     def bound_data(self, data, initial):
         try:

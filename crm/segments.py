@@ -249,7 +249,7 @@ def rule_clean(rule: Any) -> dict:
             refuse(where, condition.label, _("unknown key %(k)s.") % {"k": sorted(extra)[0][:50]})
             return None
         op = item.get("op")
-        if op not in condition.operators:
+        if not isinstance(op, str) or op not in condition.operators:
             names = ", ".join(condition.operators)
             refuse(where, condition.label, _("the operator is one of %(ops)s.") % {"ops": names})
             return None

@@ -169,7 +169,17 @@ def _run(
 # --- Customers ----------------------------------------------------------------------------
 
 
+def _has_nul(row: dict[str, str], line: int, report: ImportReport) -> bool:
+    """PostgreSQL cannot store the NUL character: a cell with one is a row error."""
+    columns = [column for column, text in row.items() if "\x00" in text]
+    for column in columns:
+        report.add(line, column, _("The text cannot contain the NUL character."))
+    return bool(columns)
+
+
 def _customer_values(row: dict[str, str], line: int, report: ImportReport) -> dict | None:
+    if _has_nul(row, line, report):
+        return None
     values: dict[str, Any] = {}
     bad = False
 
@@ -396,6 +406,8 @@ _COPY_COLUMNS = (
 
 
 def _order_values(row: dict[str, str], line: int, report: ImportReport) -> dict | None:
+    if _has_nul(row, line, report):
+        return None
     values: dict[str, Any] = {}
     errors_before = report.error_count
     external_id = row.get("external_id", "")

@@ -113,10 +113,11 @@ def open_rows(
     delimiter = delimiter or detect_delimiter(first)
     if delimiter not in (",", ";", "\t"):
         raise FileError(_("Fields are separated by a comma, a semicolon or a tab."))
-    header = [
-        h.strip().lower().lstrip("\ufeff")
-        for h in next(csv.reader([first], delimiter=delimiter), [])
-    ]
+    try:
+        names = next(csv.reader([first], delimiter=delimiter), [])
+    except csv.Error as exc:
+        raise FileError(_("The file is not valid CSV: %(e)s") % {"e": exc}) from None
+    header = [h.strip().lower().lstrip("\ufeff") for h in names]
     if not any(header):
         raise FileError(_("The first line must name the columns."))
     if mapping is not None:

@@ -150,10 +150,14 @@ def import_job_check(*, job_id: int) -> ImportJob:
     if job.status != ImportJob.Status.CHECKING:
         return job  # a repeated task: the check is done
     importer, extra = _importer(job)
-    report = importer(
-        io.BytesIO(bytes(job.content)), dry_run=True, encoding=job.encoding,
-        delimiter=job.delimiter, mapping=job.mapping, **extra,
-    )  # fmt: skip
+    try:
+        report = importer(
+            io.BytesIO(bytes(job.content)), dry_run=True, encoding=job.encoding,
+            delimiter=job.delimiter, mapping=job.mapping, **extra,
+        )  # fmt: skip
+    except Exception:
+        _fail(job)
+        raise
     report.ignored_columns = [h for h in job.header if h and h not in job.mapping]
     job.report = dataclasses.asdict(report)
     job.rows_total = report.rows
@@ -188,10 +192,14 @@ def import_job_run(*, job_id: int) -> ImportJob:
         ImportJob.objects.filter(pk=job_id).update(rows_done=min(report.done_rows, report.rows))
 
     importer, extra = _importer(job)
-    report = importer(
-        io.BytesIO(bytes(job.content)), encoding=job.encoding, delimiter=job.delimiter,
-        mapping=job.mapping, progress=progress, **extra,
-    )  # fmt: skip
+    try:
+        report = importer(
+            io.BytesIO(bytes(job.content)), encoding=job.encoding, delimiter=job.delimiter,
+            mapping=job.mapping, progress=progress, **extra,
+        )  # fmt: skip
+    except Exception:
+        _fail(job)
+        raise
     job.refresh_from_db(fields=["rows_done"])
     job.report = dataclasses.asdict(report)
     job.rows_total = report.rows
@@ -200,3 +208,14 @@ def import_job_run(*, job_id: int) -> ImportJob:
     job.finished_at = timezone.now()
     job.save(update_fields=["report", "rows_total", "rows_done", "status", "finished_at"])
     return job
+
+
+def _fail(job: ImportJob) -> None:
+    """A bug stopped the task: the job says so instead of "checking" for ever (the worker
+    logs the error with its traceback). Batches already written stay; a corrected
+    re-upload completes the rest."""
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.FAILED,
+        report={"file_errors": [_("The import stopped on an unexpected error; it is logged.")]},
+        finished_at=timezone.now(),
+    )

@@ -26,6 +26,9 @@ _STATUS_SIGNALS = {
 }
 
 
+MAX_TOTAL = Decimal("10000000000")
+
+
 def _parse_total(value: Any) -> Decimal:
     try:
         total = Decimal(str(value))
@@ -33,6 +36,8 @@ def _parse_total(value: Any) -> Decimal:
         raise ValidationError({"total": _("Enter an amount such as 19.99.")}) from None
     if not total.is_finite() or total < 0:
         raise ValidationError({"total": _("The total cannot be negative.")})
+    if total >= MAX_TOTAL:  # the column holds 12 digits, 2 of them after the point
+        raise ValidationError({"total": _("The total must be under 10,000,000,000.")})
     if total == 0:
         total = Decimal("0.00")  # never "-0.00"
     if total != total.quantize(Decimal("0.01")):

@@ -202,3 +202,25 @@ def test_the_commands_print_the_report_and_fail_on_a_bad_file(shop, tmp_path):
     with pytest.raises(CommandError, match="Nothing was imported"):
         call_command("import_customers", str(bad), stdout=out)
     assert "line 2, email: Enter a valid email address." in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("total", "message"),
+    [("1e11", "The total must be under 10,000,000,000."), ("1e999999", "under 10,000,000,000")],
+)
+def test_a_total_the_database_cannot_hold_is_a_row_error(shop, total, message):
+    text = f"external_id,customer_external_id,placed_at,total\nO-1,C-1,2024-08-01,{total}\n"
+    report = orders_import(as_file(text))
+    assert [(e.column, message in e.message) for e in report.errors] == [("total", True)]
+    assert not Order.objects.exists()
+
+
+def test_a_nul_character_is_a_row_error():
+    report = customers_import(as_file("external_id,first_name\nN-1,a\x00b\n"))
+    assert [(e.line, e.column) for e in report.errors] == [(2, "first_name")]
+    assert not Customer.objects.exists()
+
+
+def test_a_header_too_long_for_csv_is_a_file_error():
+    report = customers_import(as_file('"' + "x" * 50_000 + "\n"))
+    assert report.file_errors and "not valid CSV" in report.file_errors[0]

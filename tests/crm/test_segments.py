@@ -271,3 +271,10 @@ def test_the_stored_figures_select_what_the_orders_select(people, monkeypatch, c
     fast = members(condition)
     monkeypatch.setattr(segments, "_stored", lambda window_days, today: False)
     assert members(condition) == fast
+
+
+@pytest.mark.parametrize("op", [["in"], {"a": 1}])
+def test_an_operator_that_is_not_text_is_refused_not_a_crash(op):
+    with pytest.raises(ValidationError) as error:
+        rule_clean({"match": "all", "conditions": [{"type": "status", "op": op, "value": []}]})
+    assert "the operator is one of in, not_in." in error.value.message_dict["rule"][0]
