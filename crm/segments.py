@@ -60,6 +60,7 @@ class Condition:
 
     key: str = ""
     label: Any = ""
+    unknown_message: Any = _lazy("unknown value %(v)s.")
     operators: dict[str, tuple[Any, str]] = {}
     window: bool = False
     order: int = 100
@@ -85,7 +86,8 @@ class Condition:
         if kind in (MULTI, SINGLE):
             names = dict(self.choices())
             values = value if isinstance(value, list) else [value]
-            return ", ".join(str(names.get(v, v)) for v in values)
+            gone = _("(deleted)")
+            return ", ".join(str(names.get(v, f"{v} {gone}")) for v in values)
         if kind == DATE:
             return formats.date_format(parse_date(value), "DATE_FORMAT")
         if kind == DAYS_RANGE:
@@ -123,9 +125,9 @@ class Condition:
                 raise ValueError(_("choose at least one value."))
             if len(values) > MAX_CHOICES:
                 raise ValueError(_("choose at most %(n)s values.") % {"n": MAX_CHOICES})
-            unknown = [str(v) for v in values if str(v) not in allowed]
+            unknown = [str(v)[:50] for v in values if str(v) not in allowed]
             if unknown:
-                raise ValueError(_("unknown value %(v)s.") % {"v": ", ".join(unknown[:5])})
+                raise ValueError(self.unknown_message % {"v": ", ".join(unknown[:5])})
             cleaned = list(dict.fromkeys(str(v) for v in values))
             return cleaned[0] if kind == SINGLE else cleaned
         if kind in (NUMBER, DAYS):
@@ -147,9 +149,12 @@ class Condition:
                 raise ValueError(_("enter an amount from 0 to 1,000,000,000."))
             if amount != amount.quantize(Decimal("0.01")):
                 raise ValueError(_("use at most two decimal places."))
-            return str(amount.quantize(Decimal("0.01")))
+            return str(abs(amount).quantize(Decimal("0.01")))  # never "-0.00"
         if kind == DATE:
-            day = parse_date(value) if isinstance(value, str) else None
+            try:
+                day = parse_date(value) if isinstance(value, str) else None
+            except ValueError:  # 2024-02-31
+                day = None
             if day is None or not 1900 <= day.year <= 2199:
                 raise ValueError(_("enter a date as YYYY-MM-DD."))
             return day.isoformat()
@@ -221,7 +226,9 @@ def rule_clean(rule: Any) -> dict:
             position = f"{where}.{index}" if where else str(index)
             count += 1
             if count > MAX_CONDITIONS:
-                errors.append(_("A rule has at most %(n)s conditions.") % {"n": MAX_CONDITIONS})
+                message = _("A rule has at most %(n)s conditions.") % {"n": MAX_CONDITIONS}
+                if message not in errors:
+                    errors.append(message)
                 return None
             if isinstance(item, dict) and "conditions" in item:
                 if depth >= 1:
@@ -456,6 +463,8 @@ class TagCondition(Condition):
         "has_all": (_lazy("include all of"), MULTI),
         "has_none": (_lazy("include none of"), MULTI),
     }
+
+    unknown_message = _lazy("the tag %(v)s no longer exists; remove it from the condition.")
 
     # Tags by id: a renamed tag keeps its segments.
     def choices(self):

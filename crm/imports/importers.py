@@ -482,6 +482,13 @@ def _check_orders(batch, report: ImportReport, seen: dict, for_write: bool = Fal
         if values["customer_external_id"]:
             customer_id = by_id.get(values["customer_external_id"])
             column = "customer_external_id"
+            by_mail = by_email.get(values["customer_email"]) if values["customer_email"] else None
+            if customer_id is not None and values["customer_email"] and by_mail != customer_id:
+                report.add(
+                    line, "customer_email",
+                    _("The external id and the email name different customers."),
+                )  # fmt: skip
+                continue
         else:
             customer_id = by_email.get(values["customer_email"])
             column = "customer_email"

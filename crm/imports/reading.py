@@ -95,6 +95,11 @@ def open_rows(
     stream.seek(0)
     if not sample.strip():
         raise FileError(_("The file is empty."))
+    if (
+        sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        or sample.count(b"\x00") > len(sample) // 4
+    ):
+        raise FileError(_("The file is in UTF-16; save it as UTF-8 (CSV UTF-8 in spreadsheets)."))
     if encoding in (None, "", "auto"):
         encoding = detect_encoding(sample)
     elif encoding == "utf-8" and sample.startswith(codecs.BOM_UTF8):
@@ -201,6 +206,8 @@ def parse_moment(text: str) -> datetime.datetime:
 def parse_amount(text: str) -> Decimal:
     """19.99, 19,99, 1 234,50 or 1,234.50."""
     cleaned = text.strip().replace("\u00a0", "").replace(" ", "").replace("'", "")
+    if not cleaned.isascii():
+        raise ValueError(_("Write the amount as 19.99 or 19,99."))
     if "," in cleaned and "." in cleaned:
         cleaned = (
             cleaned.replace(",", "")

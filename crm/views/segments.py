@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -158,6 +158,13 @@ def segment_delete(request, pk: int):
     return render(request, "crm/segment_confirm_delete.html", {"segment": segment})
 
 
+def _refused(errors: list) -> HttpResponse:
+    """An export never drops a filter it cannot read: it would hand out everyone."""
+    lines = [f"{label}: {' '.join(messages)}" for label, messages in errors]
+    text = _("Nothing was exported; these filters are not valid:") + "\n" + "\n".join(lines)
+    return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+
+
 class _Echo:
     """A file-like object whose write() returns the line, for csv.writer and streaming."""
 
@@ -217,8 +224,10 @@ def _csv_response(customers, filename: str) -> StreamingHttpResponse:
 @login_required
 @permission_required("crm.view_customer", raise_exception=True)
 def customer_export(request):
-    """The customer list as CSV, with the list's valid filters (and sort ignored)."""
-    filterset, _errors = _valid_filters(request)
+    """The customer list as CSV, with the list's filters (the sort is ignored)."""
+    filterset, errors = _valid_filters(request)
+    if errors:
+        return _refused(errors)
     used = filterset.form.data.urlencode() if hasattr(filterset.form.data, "urlencode") else ""
     services.data_export_record(user=request.user, kind=DataExport.Kind.CUSTOMERS, filters=used)
     stamp = timezone.localdate().isoformat()
@@ -261,8 +270,10 @@ def _order_rows(orders):
 @login_required
 @permission_required("crm.view_order", raise_exception=True)
 def order_export(request):
-    """The orders of the customer list's (valid) filters as CSV, streamed."""
-    filterset, _errors = _valid_filters(request)
+    """The orders of the customer list's filters as CSV, streamed."""
+    filterset, errors = _valid_filters(request)
+    if errors:
+        return _refused(errors)
     used = filterset.form.data.urlencode() if hasattr(filterset.form.data, "urlencode") else ""
     services.data_export_record(user=request.user, kind=DataExport.Kind.ORDERS, filters=used)
     customers = filterset.qs.order_by().values("pk")

@@ -224,3 +224,19 @@ def test_a_nul_character_is_a_row_error():
 def test_a_header_too_long_for_csv_is_a_file_error():
     report = customers_import(as_file('"' + "x" * 50_000 + "\n"))
     assert report.file_errors and "not valid CSV" in report.file_errors[0]
+
+
+def test_a_utf16_file_is_refused_with_what_to_do():
+    report = customers_import(io.BytesIO(CUSTOMERS.encode("utf-16")))
+    assert report.file_errors == [
+        "The file is in UTF-16; save it as UTF-8 (CSV UTF-8 in spreadsheets)."
+    ]
+
+
+def test_an_order_naming_two_different_customers_is_refused(shop):
+    text = "external_id,customer_external_id,customer_email,placed_at,total\n"
+    text += "O-1,C-1,jonas@example.lt,2024-08-01,5\n"
+    report = orders_import(as_file(text))
+    assert [(e.column, e.message) for e in report.errors] == [
+        ("customer_email", "The external id and the email name different customers.")
+    ]

@@ -163,3 +163,32 @@ def test_the_orders_of_the_listed_customers_export_as_csv(logged_in, marketing_u
 def test_support_exports_orders_but_a_role_without_orders_cannot(client, no_role_user):
     client.force_login(no_role_user)
     assert client.get(reverse("crm:order-export")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "query", [{"segment": "abc"}, {"status": "zzz"}, {"since_from": "2024-99-99"}]
+)
+def test_an_export_with_a_filter_it_cannot_read_exports_nothing(logged_in, query):
+    factories.customer()
+    for name in ("crm:customer-export", "crm:order-export"):
+        response = logged_in.get(reverse(name), query)
+        assert response.status_code == 400
+        assert "Nothing was exported" in response.content.decode()
+    assert not DataExport.objects.exists()
+
+
+def test_a_segment_with_a_deleted_tag_says_so(logged_in):
+    tag = services.tag_create(name="Doomed")
+    rule = {
+        "match": "all",
+        "conditions": [{"type": "tag", "op": "has_any", "value": [str(tag.pk)]}],
+    }
+    segment = services.segment_create(name="Doomed ones", rule=rule)
+    services.tag_delete(tag=tag)
+    page = logged_in.get(reverse("crm:segment-detail", args=[segment.pk])).content.decode()
+    assert f"{tag.pk} (deleted)" in page
+    response = logged_in.post(
+        reverse("crm:segment-edit", args=[segment.pk]),
+        {"name": "Doomed ones", "rule": json.dumps(rule)},
+    )
+    assert f"the tag {tag.pk} no longer exists" in response.content.decode()
