@@ -263,3 +263,23 @@ class CaseFilter(django_filters.FilterSet):
 
     def filter_overdue(self, queryset, name, value):
         return queryset.filter(overdue_q()) if value == "true" else queryset.exclude(overdue_q())
+
+
+def filterset_with_valid_filters(filter_class, data, queryset, **kwargs):
+    """The filterset of `data`'s valid filters, and the invalid ones as (label, messages)
+    in the user's language. An invalid sort or date must not empty a list: it is named,
+    and the rows of the other filters still show. Pages and the exports share this."""
+    filterset = filter_class(data, queryset=queryset, **kwargs)
+    if filterset.is_valid():
+        return filterset, []
+    form = filterset.form
+    errors = [
+        (str(form.fields[name].label) if name in form.fields else name, list(messages))
+        for name, messages in form.errors.items()
+    ]
+    valid = data.copy()
+    for name in form.errors:
+        valid.pop(name, None)
+    filterset = filter_class(valid, queryset=queryset, **kwargs)
+    filterset.is_valid()
+    return filterset, errors

@@ -157,12 +157,7 @@ class CustomerForm(forms.Form):
         return data, list(self.cleaned_data["tags"])
 
     def add_service_error(self, error: ValidationError) -> None:
-        """A service's ValidationError, shown at its fields (or above the form)."""
-        if hasattr(error, "error_dict"):
-            for field, messages in error.message_dict.items():
-                self.add_error(field if field in self.fields else None, messages)
-        else:
-            self.add_error(None, error.messages)
+        _add_service_error(self, error)
 
 
 class CustomerDeleteForm(forms.Form):

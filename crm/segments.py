@@ -16,6 +16,7 @@ query whatever the number of customers. The registry never imports a contributor
 """
 
 import datetime
+from abc import ABC, abstractmethod
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -50,7 +51,7 @@ MULTI, SINGLE, NUMBER, MONEY, DAYS, DAYS_RANGE, DATE, NONE = (
 )
 
 
-class Condition:
+class Condition(ABC):
     """One kind of condition. Subclasses set the class attributes and write `q()`.
 
     `operators` maps each operator to (label, value kind). `window` says whether the
@@ -68,23 +69,27 @@ class Condition:
     def choices(self) -> list[tuple[str, str]]:
         return []
 
+    @abstractmethod
     def q(self, op: str, value: Any, window_days: int | None, today: datetime.date) -> Q:
-        raise NotImplementedError
+        """The Q over Customer that selects the customers meeting this condition."""
 
-    def describe(self, op: str, value: Any, window_days: int | None) -> str:
+    def describe(
+        self, op: str, value: Any, window_days: int | None, names: dict | None = None
+    ) -> str:
+        """The condition in words; `names` ({value: label}) spares a query per call."""
         label = str(self.operators[op][0])
         kind = self.operators[op][1]
         if kind == NONE:
             text = f"{self.label}: {label}"
         else:
-            text = f"{self.label} {label} {self._value_text(kind, value)}"
+            text = f"{self.label} {label} {self._value_text(kind, value, names)}"
         if self.window and window_days:
             text += " " + _("in the last %(n)s days") % {"n": window_days}
         return text
 
-    def _value_text(self, kind: str, value: Any) -> str:
+    def _value_text(self, kind: str, value: Any, names: dict | None = None) -> str:
         if kind in (MULTI, SINGLE):
-            names = dict(self.choices())
+            names = names if names is not None else dict(self.choices())
             values = value if isinstance(value, list) else [value]
             gone = _("(deleted)")
             return ", ".join(str(names.get(v, f"{v} {gone}")) for v in values)
@@ -301,8 +306,20 @@ def rule_q(rule: dict, *, today: datetime.date | None = None) -> Q:
     return group_q(rule)
 
 
-def rule_describe(rule: dict) -> list[str] | dict:
-    """The rule in words: {"match": "all"|"any", "lines": [text or nested dict]}."""
+def rule_describe(rule: dict, *, names: dict | None = None) -> dict:
+    """The rule in words: {"match": "all"|"any", "lines": [text or nested dict]}.
+
+    `names` caches each condition type's value labels: pass the same dict when
+    describing many rules, so a page of segments reads each list of choices once.
+    """
+    names = {} if names is None else names
+
+    def _names(condition: Condition, op: str) -> dict | None:
+        if condition.operators.get(op, ("", NONE))[1] not in (MULTI, SINGLE):
+            return None  # no value to name: no query
+        if condition.key not in names:
+            names[condition.key] = dict(condition.choices())
+        return names[condition.key]
 
     def group_words(group: dict) -> dict:
         lines = []
@@ -312,7 +329,12 @@ def rule_describe(rule: dict) -> list[str] | dict:
             else:
                 condition = _conditions.get(item["type"])
                 lines.append(
-                    condition.describe(item["op"], item["value"], item.get("window_days"))
+                    condition.describe(
+                        item["op"],
+                        item["value"],
+                        item.get("window_days"),
+                        _names(condition, item["op"]),
+                    )  # fmt: skip
                     if condition
                     else _("(a condition whose app is not installed)")
                 )

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from config.exceptions import ApplicationError
 from config.validation import whole_number
 from crm import history, selectors, services
-from crm.filters import CaseFilter
+from crm.filters import CaseFilter, filterset_with_valid_filters
 from crm.forms import CaseCommentForm, CaseForm, CaseStatusForm
 from crm.models import Case, Customer
 from crm.views.customers import _get_customer
@@ -31,20 +31,9 @@ def case_list(request, mine: bool = False):
     data = request.GET.copy()
     if mine:
         data["assignee"] = "me"
-    filterset = CaseFilter(data, queryset=selectors.case_list(user=request.user), request=request)
-    errors = []
-    if not filterset.is_valid():
-        form = filterset.form
-        errors = [
-            (str(form.fields[name].label) if name in form.fields else name, list(msgs))
-            for name, msgs in form.errors.items()
-        ]
-        for name in form.errors:
-            data.pop(name, None)
-        filterset = CaseFilter(
-            data, queryset=selectors.case_list(user=request.user), request=request
-        )
-        filterset.is_valid()
+    filterset, errors = filterset_with_valid_filters(
+        CaseFilter, data, selectors.case_list(user=request.user), request=request
+    )
     page = Paginator(filterset.qs, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -20,7 +20,7 @@ from config.paging import EstimatedCountPaginator
 from config.validation import whole_number
 from crm import history, selectors, services
 from crm.extensions import panels_for, quick_searches_for, timeline_sources_for
-from crm.filters import CustomerFilter
+from crm.filters import CustomerFilter, filterset_with_valid_filters
 from crm.forms import CustomerDeleteForm, CustomerForm, CustomerMergeForm, InteractionForm
 from crm.models import Customer
 
@@ -35,20 +35,7 @@ def _valid_filters(request) -> tuple[CustomerFilter, list[tuple[str, list[str]]]
     the other filters still show.
     """
     queryset = selectors.customer_list(user=request.user)
-    filterset = CustomerFilter(request.GET, queryset=queryset)
-    if filterset.is_valid():
-        return filterset, []
-    form = filterset.form
-    errors = [
-        (str(form.fields[name].label) if name in form.fields else name, list(messages))
-        for name, messages in form.errors.items()
-    ]
-    valid = request.GET.copy()
-    for name in form.errors:
-        valid.pop(name, None)
-    filterset = CustomerFilter(valid, queryset=queryset)
-    filterset.is_valid()
-    return filterset, errors
+    return filterset_with_valid_filters(CustomerFilter, request.GET, queryset)
 
 
 def _page_size(request, errors: list) -> int:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from config.exceptions import ApplicationError
 from config.paging import EstimatedCountPaginator
 from crm import selectors, services
-from crm.filters import CustomerFilter
+from crm.filters import CustomerFilter, filterset_with_valid_filters
 from crm.forms import SegmentForm
 from crm.models import DataExport, Order, Segment
 from crm.segments import conditions, rule_describe
@@ -54,8 +54,9 @@ def _get_segment(request, pk: int) -> Segment:
 def segment_list(request):
     segments = selectors.segment_visible(user=request.user).order_by("name", "id")
     page = Paginator(segments, 50).get_page(request.GET.get("page"))
+    names: dict = {}  # each condition type's choices, read once for the whole page
     for segment in page.object_list:
-        segment.words = rule_describe(segment.rule)
+        segment.words = rule_describe(segment.rule, names=names)
     return render(request, "crm/segment_list.html", {"page": page})
 
 
@@ -120,13 +121,9 @@ def segment_detail(request, pk: int):
     segment = _get_segment(request, pk)
     data = request.GET.copy()
     data["segment"] = str(segment.pk)
-    queryset = selectors.customer_list(user=request.user)
-    filterset = CustomerFilter(data, queryset=queryset)
-    errors = []
-    if not filterset.is_valid():  # only the sort or the page size can be wrong here
-        errors = [(name, list(msgs)) for name, msgs in filterset.form.errors.items()]
-        filterset = CustomerFilter({"segment": str(segment.pk)}, queryset=queryset)
-        filterset.is_valid()
+    filterset, errors = filterset_with_valid_filters(
+        CustomerFilter, data, selectors.customer_list(user=request.user)
+    )
     page_size = _page_size(request, errors)
     page = EstimatedCountPaginator(filterset.qs, page_size).get_page(request.GET.get("page"))
     statuses = selectors.customer_status_map(customer_ids=[c.pk for c in page.object_list])

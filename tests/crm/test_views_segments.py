@@ -192,3 +192,19 @@ def test_a_segment_with_a_deleted_tag_says_so(logged_in):
         {"name": "Doomed ones", "rule": json.dumps(rule)},
     )
     assert f"the tag {tag.pk} no longer exists" in response.content.decode()
+
+
+def test_the_segment_list_reads_each_condition_types_choices_once(
+    logged_in, django_assert_num_queries
+):
+    tag = services.tag_create(name="VIP")
+    for n in range(5):
+        rule = {"match": "all", "conditions": [
+            {"type": "tag", "op": "has_any", "value": [str(tag.pk)]},
+            {"type": "owner", "op": "none"}]}  # fmt: skip
+        services.segment_create(name=f"S{n}", rule=rule)
+    logged_in.get(reverse("crm:segment-list"))  # warm the session and permission caches
+    # session, user, user permissions, group permissions, count, page, tag choices
+    with django_assert_num_queries(7):
+        html = logged_in.get(reverse("crm:segment-list")).content.decode()
+    assert html.count("Tags include any of VIP") == 5
