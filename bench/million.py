@@ -114,6 +114,10 @@ def main() -> None:
     parser.add_argument("--interactions", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--skip-build", action="store_true", help="reuse the data already there")
+    parser.add_argument(
+        "--only", choices=["pages", "export", "import"], action="append",
+        help="measure only these (repeatable; default: all)",
+    )  # fmt: skip
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL")
     if not url or not url.startswith("postgres"):
@@ -124,14 +128,10 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
 
-    from crm import services
     from crm.demo import demo_users_ensure
-    from crm.imports.importers import customers_import, orders_import
     from crm.models import Customer
 
     call_command("migrate", verbosity=0)
@@ -144,13 +144,42 @@ def main() -> None:
         figures.append(("build (set-based SQL)", time.perf_counter() - started, "s"))
     print(f"database: {connection.settings_dict['NAME']}, {Customer.objects.count():,} customers")
 
+    only = set(args.only or ["pages", "export", "import"])
+    rows: list[tuple] = []
+    if "pages" in only:
+        rows += pages_measure(client_for(), connection, args.repeat)
+    if "export" in only:
+        figures.append(export_measure(client_for()))
+    if "import" in only:
+        figures += import_measure(connection, args.customers // 10, args.orders // 10)
+
+    width = max(len(r[0]) for r in rows + figures) + 2
+    print(f"\n{'what':<{width}} {'p50':>10} {'p95':>10} {'queries':>8}")
+    for name, p50, p95, queries in rows:
+        print(f"{name:<{width}} {p50:>8.1f}ms {p95:>8.1f}ms {queries:>8}")
+    for name, seconds, unit in figures:
+        print(f"{name:<{width}} {seconds:>9.1f}{unit}")
+
+
+def client_for():
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(get_user_model().objects.get(username="support"))
+    return client
+
+
+def pages_measure(client, connection, repeat: int) -> list[tuple]:
+    from crm import services
+    from crm.models import Customer
+    from crm.segments import rule_q
+
     rule = {"match": "all", "conditions": [
         {"type": "status", "op": "in", "value": ["lapsed"]},
         {"type": "order_count", "op": "gte", "value": 3}]}  # fmt: skip
     segment = services.segment_create(name=f"Bench {time.time()}", rule=rule)
     busiest = Customer.objects.order_by("-order_count").values_list("pk", flat=True)[0]
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(get_user_model().objects.get(username="support"))
     pages = {
         "search by name 'kalni'": "/customers/?q=kalni",
         "search by email 'customer4242'": "/customers/?q=customer4242%40",
@@ -164,25 +193,32 @@ def main() -> None:
         "API customer list": "/api/v1/customers/",
         "API search 'kalni'": "/api/v1/customers/?q=kalni",
     }
-    rows = time_pages(client, connection, pages, args.repeat)
+    rows = time_pages(client, connection, pages, repeat)
 
     started = time.perf_counter()
-    count = Customer.objects.filter(
-        __import__("crm.segments", fromlist=["rule_q"]).rule_q(segment.rule)
-    ).count()
+    count = Customer.objects.filter(rule_q(segment.rule)).count()
     rows.append((f"segment count alone ({count:,})", (time.perf_counter() - started) * 1000, 0, 1))
+    segment.delete()
+    return rows
 
-    # Export: stream every customer through the real view, keeping memory flat.
+
+def export_measure(client) -> tuple:
+    """Stream every customer through the real view, keeping memory flat."""
     started = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     response = client.get("/customers/export.csv")
     lines = sum(chunk.count(b"\n") for chunk in response.streaming_content)
     grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
-    figures.append((f"export {lines - 1:,} customers (peak memory +{grown:.0f} MB)",
-                    time.perf_counter() - started, "s"))  # fmt: skip
+    return (f"export {lines - 1:,} customers (peak memory +{grown:.0f} MB)",
+            time.perf_counter() - started, "s")  # fmt: skip
 
-    # Import: 100,000 customers and 1,000,000 orders from CSV, through the importer.
-    n_customers, n_orders = args.customers // 10, args.orders // 10
+
+def import_measure(connection, n_customers: int, n_orders: int) -> list[tuple]:
+    """Import customers and orders from CSV through the importer, then remove them so a
+    later run (--skip-build) measures the same work."""
+    from crm.imports.importers import customers_import, orders_import
+
+    figures = []
     csv_customers = io.BytesIO(
         ("external_id,first_name,last_name,email\n" + "".join(
             f"IMP-{i},Anna,Ozola,imp{i}@example.com\n" for i in range(n_customers))).encode()
@@ -200,13 +236,16 @@ def main() -> None:
         report = importer(data)
         assert report.ok, report.errors[:3]
         figures.append((label, time.perf_counter() - started, "s"))
+        print(f"{label}: {figures[-1][1]:.1f} s, peak memory {peak_mb():.0f} MB", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM crm_order WHERE external_id LIKE 'IO-%%'")
+        cursor.execute("DELETE FROM crm_customer WHERE external_id LIKE 'IMP-%%'")
+        cursor.execute("VACUUM ANALYZE crm_order, crm_customer")
+    return figures
 
-    width = max(len(r[0]) for r in rows + figures) + 2
-    print(f"\n{'what':<{width}} {'p50':>10} {'p95':>10} {'queries':>8}")
-    for name, p50, p95, queries in rows:
-        print(f"{name:<{width}} {p50:>8.1f}ms {p95:>8.1f}ms {queries:>8}")
-    for name, seconds, unit in figures:
-        print(f"{name:<{width}} {seconds:>9.1f}{unit}")
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 if __name__ == "__main__":
