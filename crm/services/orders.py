@@ -232,37 +232,3 @@ def _figures_refresh_postgresql(customer_ids: list[int]) -> None:
             """,
             [customer_ids],
         )
-
-
-def customer_figures_add(*, new_completed: list[Order]) -> None:
-    """Add newly inserted completed orders to their customers' stored figures without
-    reading the customers' other orders (imports: one statement per batch on
-    PostgreSQL; elsewhere a full refresh of those customers)."""
-    if not new_completed:
-        return
-    if connection.vendor != "postgresql":
-        customer_figures_refresh(customer_ids={o.customer_id for o in new_completed})
-        return
-    deltas: dict[int, list] = {}
-    for order in new_completed:
-        delta = deltas.setdefault(
-            order.customer_id, [0, Decimal("0"), order.placed_at, order.placed_at]
-        )
-        delta[0] += 1
-        delta[1] += order.total
-        delta[2] = min(delta[2], order.placed_at)
-        delta[3] = max(delta[3], order.placed_at)
-    ids, counts, totals, firsts, lasts = zip(*[(k, *v) for k, v in deltas.items()], strict=True)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE crm_customer c
-               SET order_count = c.order_count + d.n, revenue = c.revenue + d.total,
-                   first_order_at = LEAST(c.first_order_at, d.first),
-                   last_order_at = GREATEST(c.last_order_at, d.last)
-              FROM unnest(%s::bigint[], %s::int[], %s::numeric[], %s::timestamptz[],
-                          %s::timestamptz[]) AS d(id, n, total, first, last)
-             WHERE c.id = d.id
-            """,
-            [list(ids), list(counts), list(totals), list(firsts), list(lasts)],
-        )
