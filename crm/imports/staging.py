@@ -10,7 +10,7 @@ INSERT ... SELECT from it. Memory stays flat whatever the file's size.
 import datetime
 from collections.abc import Iterable, Iterator
 
-from django.db import connection
+from django.db import DatabaseError, connection
 
 
 def db_value(value):
@@ -41,10 +41,16 @@ class Stage:
         return self
 
     def __exit__(self, *exc) -> None:
-        if connection.connection is None:  # the connection is gone, and its table with it
+        # Gone with the connection, or with a transaction an error broke (the next
+        # import drops a leftover table before creating its own): never mask that error.
+        if connection.connection is None or connection.needs_rollback:
             return
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
+        except DatabaseError:
+            if exc[0] is None:
+                raise
 
     def load(self, rows: list[tuple]) -> None:
         """Append rows (tuples in the order of the columns)."""
