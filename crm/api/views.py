@@ -22,6 +22,12 @@ from crm.filters import CaseFilter, CustomerFilter
 from crm.models import Case, Customer, Interaction, Order, Segment, Tag
 
 
+def _check_customer_visible(user, customer) -> None:
+    """A customer named in a request body must be one the user may see (else 400)."""
+    if not selectors.customer_visible(user=user).filter(pk=customer.pk).exists():
+        raise ValidationError({"customer": _("Unknown customer.")})
+
+
 class CustomerViewSet(
     KnownQueryParamsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -157,12 +163,7 @@ class InteractionViewSet(
         serializer = s.InteractionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        if (
-            not selectors.customer_visible(user=request.user)
-            .filter(pk=data["customer"].pk)
-            .exists()
-        ):
-            raise ValidationError({"customer": _("Unknown customer.")})
+        _check_customer_visible(request.user, data["customer"])
         interaction = services.interaction_create(author=request.user, **data)
         return Response(
             s.InteractionOutputSerializer(interaction).data, status=status.HTTP_201_CREATED
@@ -248,12 +249,7 @@ class CaseViewSet(
         serializer = s.CaseInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        if (
-            not selectors.customer_visible(user=request.user)
-            .filter(pk=data["customer"].pk)
-            .exists()
-        ):
-            raise ValidationError({"customer": _("Unknown customer.")})
+        _check_customer_visible(request.user, data["customer"])
         case = services.case_open(opened_by=request.user, **data)
         return self._present(case, status=status.HTTP_201_CREATED)
 
