@@ -204,6 +204,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.cases_close_resolved",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Loyalty: catch up on lost order events, then expire, then tiers (after expiry, so
+    # a night's downgrades see the same ledger), and the day's birthdays.
+    "loyalty-order-events-sweep": {
+        "task": "loyalty.order_events_sweep",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "loyalty-points-expire": {
+        "task": "loyalty.points_expire",
+        "schedule": crontab(hour=1, minute=45),
+    },
+    "loyalty-tiers-recompute": {
+        "task": "loyalty.tiers_recompute",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "loyalty-birthday-bonuses": {
+        "task": "loyalty.birthday_bonuses",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }
 
 # --- Auth and security --------------------------------------------------------------------

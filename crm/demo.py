@@ -243,6 +243,7 @@ def demo_data_create(*, customers: int, seed: int, today: datetime.date | None =
     Deterministic for a given seed and `today`. Meant for an empty database.
     """
     rng = random.Random(seed)
+    born = random.Random(seed + 1)  # its own stream: the rest of the data stays as it was
     today = today or timezone.localdate(timezone=timezone.get_default_timezone())
     users, _skipped = demo_users_ensure()
     owners = list(
@@ -282,6 +283,11 @@ def demo_data_create(*, customers: int, seed: int, today: datetime.date | None =
         if persona == "closed":
             closed_on = min(days[-1] + datetime.timedelta(days=rng.randint(10, 60)), today)
         since_at = _at(signed_up, rng)
+        birthday = None
+        if born.random() < 0.7:  # most customers tell their birthday
+            birthday = datetime.date(
+                born.randint(1950, 2005), born.randint(1, 12), born.randint(1, 28)
+            )
         email_consent = rng.random() < 0.6
         sms_consent = rng.random() < 0.3
         new_customers.append(
@@ -295,6 +301,7 @@ def demo_data_create(*, customers: int, seed: int, today: datetime.date | None =
                 language=language,
                 country=country,
                 customer_since=signed_up,
+                birthday=birthday,
                 closed_on=closed_on,
                 owner=rng.choice(owners) if rng.random() < 0.3 else None,
                 email_consent=email_consent,

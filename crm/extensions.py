@@ -1,4 +1,5 @@
-"""Extension points of the customer profile: panels and timeline sources.
+"""Extension points of the customer profile: panels, timeline sources, quick searches,
+and the records higher apps keep about a customer (merges and deletes).
 
 crm shows on its profile what higher apps know about a customer (a loyalty balance,
 survey answers, churn risk) without importing them, not even by a string name. Each
@@ -93,9 +94,26 @@ class QuickSearch:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class CustomerRecords:
+    """Rows an app keeps about each customer, which merges and deletes must respect.
+
+    `merge(survivor=, duplicate=)` runs inside customer_merge's transaction, with both
+    customer rows locked, before the duplicate is deleted: it moves or combines the
+    app's rows. `blocks_delete(customer=)` returns a message when the customer must not
+    be deleted because of those rows (they are history), else None; the refusal's code is
+    `customer_has_<key>`. Either may be None.
+    """
+
+    key: str
+    merge: Callable[..., None] | None = None
+    blocks_delete: Callable[..., str | None] | None = None
+
+
 _panels: dict[str, ProfilePanel] = {}
 _sources: dict[str, TimelineSource] = {}
 _searches: dict[str, QuickSearch] = {}
+_records: dict[str, CustomerRecords] = {}
 
 
 def panel_register(panel: ProfilePanel) -> None:
@@ -119,6 +137,18 @@ def quick_search_register(search: QuickSearch) -> None:
     if search.key in _searches and _searches[search.key] != search:
         raise ImproperlyConfigured(f"A quick search {search.key!r} is registered already.")
     _searches[search.key] = search
+
+
+def customer_records_register(records: CustomerRecords) -> None:
+    """Add a kind of per-customer rows that merges move and deletes respect."""
+    if records.key in _records and _records[records.key] != records:
+        raise ImproperlyConfigured(f"Customer records {records.key!r} are registered already.")
+    _records[records.key] = records
+
+
+def customer_records() -> list[CustomerRecords]:
+    """Every registered kind of per-customer rows, by key."""
+    return [_records[key] for key in sorted(_records)]
 
 
 def _allowed(user, permission: str | tuple[str, ...] | None) -> bool:

@@ -84,6 +84,11 @@ class CustomerForm(forms.Form):
         label=_("Country"), choices=BLANK_CHOICE_DASH + list(countries), required=False
     )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    birthday = forms.DateField(
+        label=_("Birthday"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     customer_since = forms.DateField(
         label=_("Customer since"),
         required=False,
@@ -126,7 +131,7 @@ class CustomerForm(forms.Form):
 
     SERVICE_FIELDS = (
         "first_name", "last_name", "company", "email", "phone", "country", "language",
-        "customer_since", "closed_on", "owner", "email_consent", "sms_consent",
+        "birthday", "customer_since", "closed_on", "owner", "email_consent", "sms_consent",
         "external_id", "attributes",
     )  # fmt: skip
 

@@ -7,11 +7,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.extensions import (
+    CustomerRecords,
     ProfilePanel,
     QuickResult,
     QuickSearch,
     TimelineEntry,
     TimelineSource,
+    customer_records_register,
     panel_register,
     quick_search_register,
     timeline_source_register,
@@ -100,7 +102,15 @@ def _customer_only(customer: Customer, user) -> dict:
     return {"customer": customer}
 
 
+def _orders_block_delete(*, customer: Customer) -> str | None:
+    # Orders are revenue history that metrics depend on: never deleted as a side effect.
+    if Order.objects.filter(customer=customer).exists():
+        return str(_("This customer has orders and cannot be deleted; set a closing date instead."))
+    return None
+
+
 def register() -> None:
+    customer_records_register(CustomerRecords(key="orders", blocks_delete=_orders_block_delete))
     quick_search_register(
         QuickSearch(
             key="customers",

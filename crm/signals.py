@@ -20,3 +20,6 @@ customers_merged = Signal()
 case_opened = Signal()
 case_resolved = Signal()
 case_reopened = Signal()
+# seed_demo loaded the demo customers and orders (sent at once, with `today`): higher apps
+# add their own demo data (a loyalty programme, surveys) on top.
+demo_data_loaded = Signal()

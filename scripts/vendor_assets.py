@@ -81,7 +81,9 @@ ICONS = [
     "adjustments-horizontal",  # filters
     "alert-triangle",  # warnings, invalid filters
     "arrow-bar-to-up",  # timeline: back to newest
+    "award",  # loyalty tiers
     "building",  # company
+    "cake",  # birthday
     "calendar",  # customer since
     "cash",  # revenue
     "chevron-down",  # show older
@@ -90,9 +92,12 @@ ICONS = [
     "circle-check",  # resolve a case
     "clock",  # last order
     "code",  # navigation: API
+    "coins",  # loyalty points
     "device-mobile",  # phone
     "download",  # CSV export
     "flag",  # case priority
+    "gift",  # navigation: loyalty, rewards
+    "hourglass",  # points expiring
     "id",  # external id
     "inbox",  # case queue, empty queue
     "key",  # password reset
@@ -113,7 +118,9 @@ ICONS = [
     "settings",  # navigation: administration
     "shopping-bag",  # orders, timeline orders
     "tag",  # tags
+    "ticket",  # voucher codes
     "trash",  # remove a segment condition
+    "trending-up",  # points earned
     "user",  # owner
     "users",  # navigation: customers, empty list
     "users-group",  # interaction: meeting

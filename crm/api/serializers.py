@@ -43,6 +43,7 @@ class CustomerOutputSerializer(serializers.ModelSerializer):
             "company",
             "language",
             "country",
+            "birthday",
             "customer_since",
             "closed_on",
             "tags",
@@ -81,6 +82,7 @@ class CustomerInputSerializer(InputSerializer):
         choices=Customer._meta.get_field("language").choices, required=False
     )
     country = serializers.CharField(max_length=2, required=False, allow_blank=True)
+    birthday = serializers.DateField(required=False, allow_null=True)
     customer_since = serializers.DateField(required=False)
     closed_on = serializers.DateField(required=False, allow_null=True)
     owner = serializers.SlugRelatedField(

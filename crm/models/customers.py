@@ -75,6 +75,12 @@ class Customer(models.Model):
         _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
     country = CountryField(_("country"), blank=True)
+    birthday = models.DateField(
+        _("birthday"),
+        null=True,
+        blank=True,
+        help_text=_("For birthday greetings and the loyalty programme's birthday bonus."),
+    )
     customer_since = models.DateField(
         _("customer since"),
         default=timezone.localdate,
@@ -165,6 +171,10 @@ class Customer(models.Model):
             ),
             models.CheckConstraint(
                 condition=_day_in_range("customer_since"), name="crm_customer_since_in_range"
+            ),
+            models.CheckConstraint(
+                condition=_day_in_range("birthday", nullable=True),
+                name="crm_customer_birthday_in_range",
             ),
             models.CheckConstraint(
                 condition=_day_in_range("closed_on", nullable=True),

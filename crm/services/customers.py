@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from config.exceptions import ApplicationError
 from config.validation import is_blank
 from crm import signals
+from crm.extensions import customer_records
 from crm.models import Case, Customer, Interaction, Order, Tag
 from crm.selectors.customers import customers_by_email
 from crm.services.orders import customer_figures_refresh
@@ -36,6 +37,7 @@ CUSTOMER_FIELDS = {
     "company",
     "language",
     "country",
+    "birthday",
     "customer_since",
     "closed_on",
     "owner",
@@ -173,6 +175,8 @@ def _validate_customer(customer: Customer, changed: set[str] | None = None) -> N
         raise ValidationError(_("Give at least a name, an email or a company."))
     if writing("customer_since"):
         _check_day("customer_since", customer.customer_since)
+    if writing("birthday"):
+        _check_day("birthday", customer.birthday, first=datetime.date(1900, 1, 1))
     since, closed = customer.customer_since, customer.closed_on
     if since and closed and closed < since:
         raise ValidationError(
@@ -289,12 +293,10 @@ def customer_delete(*, customer: Customer) -> None:
     """
     # The lock makes a concurrent order_record (which locks the same row) wait or win.
     customer = _locked_customer(customer.pk)
-    if Order.objects.filter(customer=customer).exists():
-        raise ApplicationError(
-            "customer_has_orders",
-            _("This customer has orders and cannot be deleted; set a closing date instead."),
-            status_code=409,
-        )
+    for records in customer_records():
+        message = records.blocks_delete and records.blocks_delete(customer=customer)
+        if message:
+            raise ApplicationError(f"customer_has_{records.key}", message, status_code=409)
     customer.delete()
 
 
@@ -335,6 +337,9 @@ def customer_merge(*, survivor: Customer, duplicate: Customer, author) -> Custom
         for name in ("email_consent", "email_consent_at", "sms_consent", "sms_consent_at")
     }
     since = min(survivor.customer_since, duplicate.customer_since)
+    for records in customer_records():
+        if records.merge:
+            records.merge(survivor=survivor, duplicate=duplicate)
     duplicate.delete()  # first: its email and external id are unique
     changed = ["customer_since"]
     survivor.customer_since = since

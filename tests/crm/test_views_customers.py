@@ -129,8 +129,9 @@ def test_the_profile_shows_contact_summary_and_timeline(logged_in, support_user)
 
 # session, user, user permissions, group permissions, customer with owner, its tags,
 # timeline orders, timeline interactions with authors and cases, timeline cases,
-# timeline history with actors, order summary, status, cases panel: active count, latest
-PROFILE_QUERIES = 14
+# timeline history with actors, order summary, status, cases panel: active count, latest;
+# loyalty (registered like any app): its programme (no programme: no panel), ledger lines
+PROFILE_QUERIES = 16
 
 
 def test_the_profile_query_count_does_not_grow_with_history(

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from crm.demo import demo_data_create, demo_users_ensure
 from crm.models import Customer
+from crm.signals import demo_data_loaded
 
 MAX_CUSTOMERS = 200_000
 
@@ -60,6 +61,10 @@ class Command(BaseCommand):
         else:
             started = time.monotonic()
             counts = demo_data_create(customers=customers, seed=seed)
+            # Higher apps (loyalty, surveys) add their demo data on top.
+            for _receiver, extra in demo_data_loaded.send(sender=Customer, seed=seed):
+                if extra:
+                    self.stdout.write(str(extra))
             elapsed = time.monotonic() - started
             self.stdout.write(
                 self.style.SUCCESS(

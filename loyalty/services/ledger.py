@@ -1,0 +1,534 @@
+"""The points ledger: every balance change is one function here, under the account's lock.
+
+Invariants (README "The points ledger"; proved in tests/loyalty):
+- balance = the sum of the account's entries (`Account.balance` is written with each
+  entry, in the same transaction, under `select_for_update` on the account);
+- the unspent points of the open lots add up to max(balance, 0): spending and reversals
+  take points from lots, soonest-expiring first; a debt (negative balance, after a
+  refund of points already spent) is paid by the next lots before they count;
+- a redemption or a negative adjustment never takes the balance below zero;
+- a refunded or cancelled order nets zero: each earn line of it gets exactly one reverse
+  line of the same size (unique keys on (order, rule) per kind).
+"""
+
+import calendar
+import datetime
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.exceptions import ApplicationError
+from crm.models import Customer, Order
+from loyalty.models import Account, EarnRule, LedgerEntry, Programme
+
+_ROUNDING = {
+    Programme.Rounding.DOWN: ROUND_FLOOR,
+    Programme.Rounding.NEAREST: ROUND_HALF_UP,
+    Programme.Rounding.UP: ROUND_CEILING,
+}
+
+
+def business_day(moment: datetime.datetime) -> datetime.date:
+    return timezone.localdate(moment, timezone.get_default_timezone())
+
+
+def months_later(moment: datetime.datetime, months: int) -> datetime.datetime:
+    """The same time `months` calendar months later (earlier if negative); the 31st
+    becomes the month's last day."""
+    local = timezone.localtime(moment, timezone.get_default_timezone())
+    index = local.year * 12 + local.month - 1 + months
+    year, month = divmod(index, 12)
+    day = min(local.day, calendar.monthrange(year, month + 1)[1])
+    return local.replace(year=year, month=month + 1, day=day)
+
+
+def programme_get() -> Programme | None:
+    return Programme.objects.first()
+
+
+def in_window(day: datetime.date, start: datetime.date | None, end: datetime.date | None) -> bool:
+    return (start is None or start <= day) and (end is None or day <= end)
+
+
+def lot_expiry(programme: Programme | None, at: datetime.datetime) -> datetime.datetime | None:
+    if programme is None or programme.lifetime_months is None:
+        return None
+    return months_later(at, programme.lifetime_months)
+
+
+# --- Accounts ---------------------------------------------------------------------------
+
+
+def account_locked(*, customer_id: int) -> Account | None:
+    """The customer's account, locked for this transaction, or None."""
+    return (
+        Account.objects.select_for_update(of=("self",))
+        .select_related("tier")
+        .filter(customer_id=customer_id)
+        .first()
+    )
+
+
+def _account_enrolled(*, customer_id: int, at: datetime.datetime) -> Account:
+    """The customer's account, locked, created (with the sign-up bonuses) if missing.
+
+    Two first orders of one customer at once: the customer row's lock makes the second
+    wait, then find the account the first created."""
+    account = account_locked(customer_id=customer_id)
+    if account is not None:
+        return account
+    if not list(Customer.objects.select_for_update().filter(pk=customer_id).values_list("pk")):
+        raise ApplicationError("not_found", _("This customer no longer exists."), status_code=404)
+    account = account_locked(customer_id=customer_id)
+    if account is not None:
+        return account
+    account = Account.objects.create(customer_id=customer_id, enrolled_at=at)
+    programme = programme_get()
+    for rule in active_rules(kinds=[EarnRule.Kind.SIGNUP], day=business_day(at)):
+        if rule.points:
+            entry_add(
+                account=account,
+                kind=LedgerEntry.Kind.EARN,
+                points=rule.points,
+                reason=rule.name,
+                rule=rule,
+                reference=f"signup:{rule.pk}:{customer_id}",
+                at=at,
+                programme=programme,
+            )
+    return account
+
+
+@transaction.atomic
+def account_enrol(*, customer: Customer, at: datetime.datetime | None = None) -> Account:
+    """Enrol the customer (idempotent: an existing account is returned as it is).
+
+    New members get the active sign-up bonuses. Refused when no programme is set up."""
+    if programme_get() is None:
+        raise ApplicationError(
+            "no_programme", _("Set up the loyalty programme first."), status_code=409
+        )
+    account = _account_enrolled(customer_id=customer.pk, at=at or timezone.now())
+    from loyalty.services.tiers import account_tier_refresh
+
+    account_tier_refresh(account=account, reason="earned")
+    return account
+
+
+# --- Entries and lots -------------------------------------------------------------------
+
+
+def entry_add(
+    *,
+    account: Account,
+    kind: str,
+    points: int,
+    reason: str,
+    at: datetime.datetime | None = None,
+    programme: Programme | None = None,
+    expires_at: datetime.datetime | None = None,
+    opens_lot: bool = False,
+    **links,
+) -> LedgerEntry:
+    """Append one entry to a locked account and move its balance by the same points.
+
+    Points added (earns, positive adjustments, returned redemptions, `opens_lot=True`) open a
+    lot that expires with the programme's lifetime (or at `expires_at`); its unspent
+    points first pay any debt. Points taken are taken from the open lots."""
+    at = at or timezone.now()
+    before = account.balance
+    remaining = None
+    if points > 0 and (kind in (LedgerEntry.Kind.EARN, LedgerEntry.Kind.ADJUST) or opens_lot):
+        remaining = max(0, points + min(before, 0))
+        if expires_at is None:
+            expires_at = lot_expiry(programme if programme is not None else programme_get(), at)
+    elif points < 0 and kind != LedgerEntry.Kind.EXPIRE:
+        _lots_take(account=account, points=-points, first_lot=links.get("first_lot"))
+    links.pop("first_lot", None)
+    entry = LedgerEntry.objects.create(
+        account=account,
+        kind=kind,
+        points=points,
+        reason=reason[:500],
+        created_at=at,
+        expires_at=expires_at if remaining is not None else None,
+        remaining=remaining,
+        **links,
+    )
+    Account.objects.filter(pk=account.pk).update(balance=F("balance") + points)
+    account.balance = before + points
+    return entry
+
+
+def _lots_take(*, account: Account, points: int, first_lot: LedgerEntry | None = None) -> None:
+    """Take `points` from the account's open lots: `first_lot` first (a reversal takes
+    the order's own lot first), then the soonest-expiring; what no lot covers is debt."""
+    lots = list(
+        LedgerEntry.objects.filter(account=account, remaining__gt=0).order_by(
+            F("expires_at").asc(nulls_last=True), "created_at", "id"
+        )
+    )
+    if first_lot is not None:
+        lots.sort(key=lambda lot: lot.pk != first_lot.pk)
+    for lot in lots:
+        if points <= 0:
+            break
+        taken = min(lot.remaining, points)
+        points -= taken
+        LedgerEntry.objects.filter(pk=lot.pk).update(remaining=F("remaining") - taken)
+
+
+# --- Earning ----------------------------------------------------------------------------
+
+
+def active_rules(*, kinds, day: datetime.date) -> list[EarnRule]:
+    rules = EarnRule.objects.filter(is_active=True, kind__in=kinds).order_by("id")
+    return [r for r in rules if in_window(day, r.active_from, r.active_to)]
+
+
+def _order_rule_points(
+    rule: EarnRule, order: Order, programme: Programme, multiplier: Decimal
+) -> int:
+    if rule.min_order_total is not None and order.total < rule.min_order_total:
+        return 0
+    if rule.channels and order.channel not in rule.channels:
+        return 0
+    if rule.kind == EarnRule.Kind.SPEND:
+        raw = order.total * programme.earn_rate * multiplier
+    else:
+        raw = Decimal(rule.points) * multiplier
+    return int(raw.quantize(Decimal(1), rounding=_ROUNDING[programme.rounding]))
+
+
+@transaction.atomic
+def order_points_earn(*, order_id: int) -> list[LedgerEntry]:
+    """Earn the points of a completed order, once per order and rule (an event that
+    comes twice, or concurrently, writes nothing the second time).
+
+    Rules apply as they stood on the order's business day, inside the programme's active
+    window; the member's tier multiplier applies to order rules. Automatic enrolment
+    opens the account on the first completed order. Returns the entries written now."""
+    programme = programme_get()
+    if programme is None:
+        return []
+    # The order's lock: a refund of this order waits until these points are written (and
+    # then reverses them), so no earn can slip in after its reversal.
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    if order is None or order.status != Order.Status.COMPLETED:
+        return []
+    day = business_day(order.placed_at)
+    if not in_window(day, programme.active_from, programme.active_to):
+        return []
+    rules = active_rules(kinds=EarnRule.ORDER_KINDS, day=day)
+    if not rules:
+        return []
+    if programme.enrolment == Programme.Enrolment.AUTOMATIC:
+        account = _account_enrolled(customer_id=order.customer_id, at=timezone.now())
+    else:
+        account = account_locked(customer_id=order.customer_id)
+        if account is None:
+            return []
+    # Under the locks: rules this order already earned or reversed are done.
+    done = set(
+        LedgerEntry.objects.filter(
+            order=order, kind__in=[LedgerEntry.Kind.EARN, LedgerEntry.Kind.REVERSE]
+        ).values_list("rule_id", flat=True)
+    )
+    multiplier = account.tier.multiplier if account.tier else Decimal(1)
+    written = []
+    for rule in rules:
+        if rule.pk in done:
+            continue
+        points = _order_rule_points(rule, order, programme, multiplier)
+        if points <= 0:
+            continue
+        reason = _("%(rule)s, order %(order)s") % {"rule": rule.name, "order": order.external_id}
+        written.append(
+            entry_add(
+                account=account,
+                kind=LedgerEntry.Kind.EARN,
+                points=points,
+                reason=reason,
+                order=order,
+                rule=rule,
+                programme=programme,
+            )
+        )
+    if written:
+        from loyalty.services.tiers import account_tier_refresh
+
+        account_tier_refresh(account=account, reason="earned", programme=programme)
+    return written
+
+
+@transaction.atomic
+def order_points_reverse(*, order_id: int) -> list[LedgerEntry]:
+    """Reverse exactly what a refunded or cancelled order earned, once per earn line.
+
+    The order's own lot is emptied first, then the soonest-expiring others; points already
+    spent leave the balance negative (a debt that blocks redemptions until later earnings
+    cover it). A completed order, or one that earned nothing, writes nothing."""
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None or order.status == Order.Status.COMPLETED:
+        return []
+    earned = list(
+        LedgerEntry.objects.filter(order=order, kind=LedgerEntry.Kind.EARN)
+        .values("account_id", "account__customer_id")
+        .distinct()
+    )
+    written = []
+    for row in earned:
+        account = Account.objects.select_for_update().get(pk=row["account_id"])
+        target = _live_account(account)
+        reversed_rules = set(
+            LedgerEntry.objects.filter(order=order, kind=LedgerEntry.Kind.REVERSE).values_list(
+                "rule_id", flat=True
+            )
+        )
+        for earn in LedgerEntry.objects.filter(
+            order=order, kind=LedgerEntry.Kind.EARN, account=account
+        ).order_by("id"):
+            if earn.rule_id in reversed_rules:
+                continue
+            reason = _("Order %(order)s was %(status)s") % {
+                "order": order.external_id,
+                "status": order.get_status_display().lower(),
+            }
+            written.append(
+                entry_add(
+                    account=target,
+                    kind=LedgerEntry.Kind.REVERSE,
+                    points=-earn.points,
+                    reason=reason,
+                    order=order,
+                    rule_id=earn.rule_id,
+                    first_lot=earn if target.pk == account.pk else None,
+                )
+            )
+        if written:
+            from loyalty.services.tiers import account_tier_refresh
+
+            account_tier_refresh(account=target, reason="reversed")
+    return written
+
+
+def _live_account(account: Account) -> Account:
+    """Where an account's points live now: itself, or the account it was merged into."""
+    seen = set()
+    while account.merged_into_id and account.pk not in seen:
+        seen.add(account.pk)
+        account = (
+            Account.objects.select_for_update(of=("self",))
+            .select_related("tier")
+            .get(pk=account.merged_into_id)
+        )
+    return account
+
+
+def _bonus(
+    *,
+    customer_id: int,
+    rule: EarnRule | None,
+    points: int,
+    reason: str,
+    reference: str,
+    enrol: bool,
+) -> tuple[LedgerEntry | None, bool]:
+    """One bonus per reference: (the entry, whether it was written now); the existing
+    entry when it was paid already, None when the customer is not a member."""
+    existing = LedgerEntry.objects.filter(reference=reference, kind=LedgerEntry.Kind.EARN).first()
+    if existing is not None or points <= 0:
+        return existing, False
+    programme = programme_get()
+    if programme is None:
+        return None, False
+    if enrol and programme.enrolment == Programme.Enrolment.AUTOMATIC:
+        account = _account_enrolled(customer_id=customer_id, at=timezone.now())
+    else:
+        account = account_locked(customer_id=customer_id)
+    if account is None:
+        return None, False
+    existing = LedgerEntry.objects.filter(reference=reference, kind=LedgerEntry.Kind.EARN).first()
+    if existing is not None:  # paid by a concurrent call while we waited for the lock
+        return existing, False
+    entry = entry_add(
+        account=account,
+        kind=LedgerEntry.Kind.EARN,
+        points=points,
+        reason=reason,
+        rule=rule,
+        reference=reference,
+        programme=programme,
+    )
+    from loyalty.services.tiers import account_tier_refresh
+
+    account_tier_refresh(account=account, reason="earned")
+    return entry, True
+
+
+@transaction.atomic
+def survey_bonus_award(
+    *, customer: Customer, response_id: int, points: int, survey_name: str
+) -> LedgerEntry | None:
+    """The surveys app's completion bonus: once per response (a replay returns the first
+    entry). Members only; automatic enrolment enrols. None when nothing was paid."""
+    if not 0 < points <= 1_000_000:
+        return None
+    entry, _created = _bonus(
+        customer_id=customer.pk,
+        rule=None,
+        points=points,
+        reason=_("Survey answered: %(survey)s") % {"survey": survey_name},
+        reference=f"survey-response:{response_id}",
+        enrol=True,
+    )
+    return entry
+
+
+@transaction.atomic
+def referral_record(*, referrer: Customer, referred: Customer) -> list[LedgerEntry]:
+    """Pay the active referral bonuses to both customers, once per referred customer."""
+    if referrer.pk == referred.pk:
+        raise ApplicationError(
+            "invalid_referral", _("A customer cannot refer themselves."), status_code=422
+        )
+    paid = []
+    # The lower customer id first, so two referrals between the same pair cannot deadlock.
+    for rule in active_rules(kinds=[EarnRule.Kind.REFERRAL], day=timezone.localdate()):
+        for who, points, role in sorted(
+            [(referrer, rule.points, "referrer"), (referred, rule.referred_points, "referred")],
+            key=lambda row: row[0].pk,
+        ):
+            entry, created = _bonus(
+                customer_id=who.pk,
+                rule=rule,
+                points=points,
+                reason=_("%(rule)s (%(role)s)")
+                % {
+                    "rule": rule.name,
+                    "role": _("referred a friend") if role == "referrer" else _("was referred"),
+                },
+                reference=f"referral:{rule.pk}:{referred.pk}:{role}",
+                enrol=True,
+            )
+            if created:
+                paid.append(entry)
+    return paid
+
+
+def birthday_bonuses_award(*, today: datetime.date | None = None) -> int:
+    """Pay today's birthday bonuses to members born on this day (29 February: on 28
+    February in other years), once per rule, customer and year; returns how many.
+
+    Each member in its own transaction: safe to run twice or to stop half-way."""
+    today = today or timezone.localdate()
+    rules = active_rules(kinds=[EarnRule.Kind.BIRTHDAY], day=today)
+    if not rules:
+        return 0
+    born = Q(customer__birthday__month=today.month, customer__birthday__day=today.day)
+    if today.month == 2 and today.day == 28 and not calendar.isleap(today.year):
+        born |= Q(customer__birthday__month=2, customer__birthday__day=29)
+    paid = 0
+    for customer_id in Account.objects.filter(born).values_list("customer_id", flat=True):
+        for rule in rules:
+            with transaction.atomic():
+                _entry, created = _bonus(
+                    customer_id=customer_id,
+                    rule=rule,
+                    points=rule.points,
+                    reason=rule.name,
+                    reference=f"birthday:{rule.pk}:{customer_id}:{today.year}",
+                    enrol=False,
+                )
+                paid += created
+    return paid
+
+
+# --- Staff adjustments ------------------------------------------------------------------
+
+MAX_ADJUSTMENT = 1_000_000
+
+
+@transaction.atomic
+def points_adjust(
+    *, customer: Customer, points: int, reason: str, author, idempotency_key: str | None = None
+) -> LedgerEntry:
+    """A manual correction with a required reason, recorded in the history of staff
+    changes. Adding points enrols a non-member and opens a lot; taking points never takes
+    the balance below zero (`insufficient_points`). A replayed idempotency key returns
+    the first entry and writes nothing."""
+    from loyalty.services.idempotency import idempotent_run
+
+    entry, _replayed = idempotent_run(
+        key=idempotency_key,
+        operation="adjust",
+        params={"customer": customer.pk, "points": points, "reason": reason},
+        run=lambda: _adjust(customer=customer, points=points, reason=reason, author=author),
+        load=lambda pk: LedgerEntry.objects.get(pk=pk),
+    )
+    return entry
+
+
+def _adjust(*, customer: Customer, points: int, reason: str, author) -> LedgerEntry:
+    from django.core.exceptions import ValidationError
+
+    errors = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [_("Say why the points change; the customer may ask.")]
+    elif len(reason) > 500:
+        errors["reason"] = [_("Keep the reason under 500 characters.")]
+    if isinstance(points, bool) or not isinstance(points, int) or points == 0:
+        errors["points"] = [_("Enter a whole number of points other than zero.")]
+    elif abs(points) > MAX_ADJUSTMENT:
+        errors["points"] = [_("Adjust by at most 1,000,000 points at a time.")]
+    if author is None or not getattr(author, "is_authenticated", False):
+        errors["author"] = [_("An adjustment is made by a staff member.")]
+    if errors:
+        raise ValidationError(errors)
+    if points > 0:
+        if programme_get() is None:
+            raise ApplicationError(
+                "no_programme", _("Set up the loyalty programme first."), status_code=409
+            )
+        account = _account_enrolled(customer_id=customer.pk, at=timezone.now())
+    else:
+        account = account_locked(customer_id=customer.pk)
+        if account is None or account.balance + points < 0:
+            raise ApplicationError(
+                "insufficient_points",
+                _("The balance is %(balance)s points; an adjustment cannot take it below zero.")
+                % {"balance": account.balance if account else 0},
+                {"points": [_("Take at most the current balance.")]},
+                status_code=409,
+            )
+    entry = entry_add(
+        account=account, kind=LedgerEntry.Kind.ADJUST, points=points, reason=reason, author=author
+    )
+    _log_adjustment(entry, customer, author)
+    return entry
+
+
+def _log_adjustment(entry: LedgerEntry, customer: Customer, author) -> None:
+    """The history of staff changes (django-auditlog) shows who changed whose points why."""
+    from auditlog.models import LogEntry
+
+    LogEntry.objects.log_create(
+        entry,
+        action=LogEntry.Action.CREATE,
+        changes={
+            "points": ["", str(entry.points)],
+            "reason": ["", entry.reason],
+            "customer": ["", customer.display_name],
+        },
+        actor=author,
+        force_log=True,
+    )
+
+
+def balance_of(*, account: Account) -> int:
+    """The balance from the ledger itself (the invariant checks compare it)."""
+    return LedgerEntry.objects.filter(account=account).aggregate(s=Sum("points"))["s"] or 0

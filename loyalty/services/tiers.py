@@ -1,0 +1,104 @@
+"""Tiers follow the points *earned* in the rolling qualifying window, never the balance.
+
+Qualifying points = the account's earn lines in the window minus the reversals of
+order earnings in the window (a refunded order does not qualify); spending, expiry,
+returned redemptions and staff adjustments do not count. Recomputed on every earn and
+reversal and nightly (points age out of the window), each change recorded with its
+reason in TierChange.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from loyalty.models import Account, LedgerEntry, Tier, TierChange
+from loyalty.services.ledger import months_later, programme_get
+
+QUALIFYING = Q(kind=LedgerEntry.Kind.EARN) | Q(kind=LedgerEntry.Kind.REVERSE, order__isnull=False)
+BATCH = 1000
+
+
+def window_start(now: datetime.datetime | None = None, programme=None) -> datetime.datetime:
+    programme = programme or programme_get()
+    months = programme.qualifying_months if programme else 12
+    return months_later(now or timezone.now(), -months)
+
+
+def tier_for(points: int, tiers: list[Tier]) -> Tier | None:
+    """The highest tier whose threshold the points reach (tiers sorted by threshold)."""
+    reached = None
+    for tier in tiers:
+        if points >= tier.threshold:
+            reached = tier
+    return reached
+
+
+def _apply(
+    account: Account, points: int, tier: Tier | None, reason: str, now: datetime.datetime
+) -> bool:
+    changed = account.tier_id != (tier.pk if tier else None)
+    fields = {"qualifying_points": points}
+    if changed:
+        TierChange.objects.create(
+            account=account,
+            from_tier_id=account.tier_id,
+            to_tier=tier,
+            from_name=account.tier.name if account.tier_id and account.tier else "",
+            to_name=tier.name if tier else "",
+            qualifying_points=points,
+            reason=reason,
+            created_at=now,
+        )
+        fields |= {"tier": tier, "tier_since": now}
+    if changed or account.qualifying_points != points:
+        Account.objects.filter(pk=account.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(account, name, value)
+    return changed
+
+
+def account_tier_refresh(*, account: Account, reason: str, now=None, programme=None) -> bool:
+    """Recompute a locked account's qualifying points and tier; True when the tier changed.
+    Called inside the transaction of the entry that changed them."""
+    now = now or timezone.now()
+    start = window_start(now, programme)
+    points = (
+        LedgerEntry.objects.filter(QUALIFYING, account=account, created_at__gt=start).aggregate(
+            s=Sum("points")
+        )["s"]
+        or 0
+    )
+    tiers = list(Tier.objects.order_by("threshold"))
+    return _apply(account, max(points, 0), tier_for(max(points, 0), tiers), reason, now)
+
+
+def tiers_recompute(*, now: datetime.datetime | None = None, reason: str = "window") -> int:
+    """Nightly (and after the tiers change): every account's qualifying points and tier,
+    a batch of accounts per transaction with one aggregate query each; returns how many
+    tiers changed. Safe to run twice or to stop half-way."""
+    now = now or timezone.now()
+    start = window_start(now)
+    tiers = list(Tier.objects.order_by("threshold"))
+    changed, last_id = 0, 0
+    while True:
+        with transaction.atomic():
+            accounts = list(
+                Account.objects.select_for_update(of=("self",))
+                .select_related("tier")
+                .filter(pk__gt=last_id, customer__isnull=False)
+                .order_by("pk")[:BATCH]
+            )
+            if not accounts:
+                return changed
+            last_id = accounts[-1].pk
+            sums = dict(
+                LedgerEntry.objects.filter(QUALIFYING, account__in=accounts, created_at__gt=start)
+                .values("account")
+                .annotate(s=Sum("points"))
+                .values_list("account", "s")
+            )
+            for account in accounts:
+                points = max(sums.get(account.pk) or 0, 0)
+                changed += _apply(account, points, tier_for(points, tiers), reason, now)
