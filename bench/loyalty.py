@@ -3,7 +3,7 @@
 Builds a scratch database (dropped and created again: never point it at real data),
 customers with completed orders, a programme and rewards, then times:
 
-- order earnings (`order_points_earn`, one ledger line per order), on 1 and on 4 threads;
+- order earnings (`order_points_earn`, one ledger line per order), in 1 and in 2 processes;
 - redemptions and staff adjustments through the services;
 - redemptions and adjustments through the REST API (DRF in process, with
   Idempotency-Key headers), which adds authentication, parsing and serialising;
@@ -18,7 +18,6 @@ import argparse
 import os
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -41,7 +40,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=4000)
     parser.add_argument("--customers", type=int, default=400)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     args = parser.parse_args()
 
@@ -76,6 +75,7 @@ def main() -> None:
 
     logging.disable(logging.WARNING)
     settings.ALLOWED_HOSTS = ["*"]
+    settings.DEBUG = False  # no query log: measure the service, not Django's debug tooling
     call_command("migrate", verbosity=0)
     print(
         f"database: {connection.vendor} {connection.pg_version // 10000} "
@@ -120,65 +120,96 @@ def main() -> None:
         written = LedgerEntry.objects.count() - before
         rows.append((label, count, written, seconds, written / seconds))
 
+    for customer in customers:  # members already: the rows time the steady state
+        services.account_enrol(customer=customer)
     half = len(orders) // 2
     first, rest = orders[:half], orders[half:]
 
-    def earn_serial():
-        for order in first:
-            services.order_points_earn(order_id=order.pk)
+    def in_processes(items, work):
+        """Split `items` over --processes forked processes (as gunicorn and Celery run the
+        services; threads would share one GIL) and wait for them."""
+        connections.close_all()
+        children = []
+        for i in range(args.processes):
+            pid = os.fork()
+            if pid == 0:  # the child: its own connection, then exit without cleanup
+                code = 0
+                try:
+                    for item in items[i :: args.processes]:
+                        work(item)
+                except BaseException as exc:
+                    print(f"worker failed: {exc!r}")
+                    code = 1
+                finally:
+                    connections.close_all()
+                    os._exit(code)
+            children.append(pid)
+        failed = sum(os.waitpid(pid, 0)[1] != 0 for pid in children)
+        if failed:
+            print(f"{failed} worker processes failed")
 
-    def earn_threads():
-        chunks = [rest[i :: args.threads] for i in range(args.threads)]
-
-        def run(chunk):
-            try:
-                for order in chunk:
-                    services.order_points_earn(order_id=order.pk)
-            finally:
-                connections.close_all()
-
-        threads = [threading.Thread(target=run, args=(c,)) for c in chunks]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+    def earn(order):
+        services.order_points_earn(order_id=order.pk)
 
     n_ops = min(2000, len(customers) * 5)
+    operations = list(range(n_ops))
 
-    def redeem_and_adjust():
-        for i in range(n_ops):
-            customer = customers[i % len(customers)]
-            if i % 2:
-                services.reward_redeem(customer=customer, reward=reward, author=staff)
-            else:
-                services.points_adjust(customer=customer, points=5, reason="bench", author=staff)
+    def redeem_or_adjust(i):
+        customer = customers[i % len(customers)]
+        if i % 2:
+            services.reward_redeem(customer=customer, reward=reward, author=staff)
+        else:
+            services.points_adjust(customer=customer, points=5, reason="bench", author=staff)
 
+    from rest_framework.views import APIView
+
+    APIView.throttle_classes = []  # the per-user rate limit would cap the figure, not the ledger
     api = APIClient()
     api.force_authenticate(staff)
 
-    def api_writes():
-        for i in range(n_ops // 2):
-            customer = customers[i % len(customers)]
-            if i % 2:
-                response = api.post(
-                    "/api/v1/loyalty/redemptions/",
-                    {"customer": customer.pk, "reward": reward.pk},
-                    format="json",
-                    HTTP_IDEMPOTENCY_KEY=f"bench-r-{i}",
-                )
-            else:
-                response = api.post(
-                    "/api/v1/loyalty/adjustments/",
-                    {"customer": customer.pk, "points": 5, "reason": "bench"},
-                    format="json",
-                    HTTP_IDEMPOTENCY_KEY=f"bench-a-{i}",
-                )
-            assert response.status_code == 201, response.content
+    def api_write(i):
+        customer = customers[i % len(customers)]
+        if i % 2:
+            response = api.post(
+                "/api/v1/loyalty/redemptions/",
+                {"customer": customer.pk, "reward": reward.pk},
+                format="json",
+                HTTP_IDEMPOTENCY_KEY=f"bench-r-{i}",
+            )
+        else:
+            response = api.post(
+                "/api/v1/loyalty/adjustments/",
+                {"customer": customer.pk, "points": 5, "reason": "bench"},
+                format="json",
+                HTTP_IDEMPOTENCY_KEY=f"bench-a-{i}",
+            )
+        assert response.status_code == 201, response.content
 
-    timed("earn per order, service, 1 thread", len(first), earn_serial)
-    timed(f"earn per order, service, {args.threads} threads", len(rest), earn_threads)
-    timed("redeem + adjust, service, 1 thread", n_ops, redeem_and_adjust)
-    timed("redeem + adjust, REST API, 1 thread", n_ops // 2, api_writes)
+    p = args.processes
+    timed("earn per order, service, 1 process", len(first), lambda: [earn(o) for o in first])
+    timed(f"earn per order, service, {p} processes", len(rest), lambda: in_processes(rest, earn))
+    half_ops = operations[: n_ops // 2]
+    other_ops = operations[n_ops // 2 :]
+    timed(
+        "redeem + adjust, service, 1 process",
+        len(half_ops),
+        lambda: [redeem_or_adjust(i) for i in half_ops],
+    )
+    timed(
+        f"redeem + adjust, service, {p} processes",
+        len(other_ops),
+        lambda: in_processes(other_ops, redeem_or_adjust),
+    )
+    timed(
+        "redeem + adjust, REST API, 1 process",
+        len(half_ops),
+        lambda: [api_write(i) for i in half_ops],
+    )
+    timed(
+        f"redeem + adjust, REST API, {p} processes",
+        len(other_ops),
+        lambda: in_processes([i + n_ops for i in other_ops], api_write),
+    )
     started = time.perf_counter()
     problems = services.ledger_check()
     check_seconds = time.perf_counter() - started

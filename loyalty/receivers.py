@@ -36,3 +36,9 @@ def on_demo_data_loaded(sender, *, seed: int = 42, **kwargs) -> str:
         f"Loyalty: {counts['members']} members, {counts['entries']} ledger entries, "
         f"{counts['redemptions']} vouchers."
     )
+
+
+def on_config_saved(sender, **kwargs) -> None:
+    from loyalty.services.config import config_changed
+
+    config_changed()

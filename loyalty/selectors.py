@@ -8,6 +8,7 @@ from django.utils import timezone
 from crm.models import Customer
 from crm.selectors import customer_visible
 from loyalty.models import Account, LedgerEntry, Redemption, Reward, Tier
+from loyalty.services.config import config_get
 from loyalty.services.ledger import programme_get
 from loyalty.services.redemptions import reward_is_available
 
@@ -27,12 +28,16 @@ def ledger_list(*, user) -> QuerySet[LedgerEntry]:
 
 def account_summary(*, customer: Customer) -> dict | None:
     """What the profile panel shows: balance, tier, progress to the next tier, points
-    expiring in the next 30 days, the rewards the member can afford. Four queries."""
-    programme = programme_get()
+    expiring in the next 30 days, the rewards, the latest vouchers. Four queries (the
+    programme and tiers come from the cache)."""
+    config = config_get()
+    programme = config.programme
     if programme is None:
         return None
-    account = Account.objects.filter(customer=customer).select_related("tier").first()
-    tiers = list(Tier.objects.order_by("threshold"))
+    account = Account.objects.filter(customer=customer).first()
+    tiers = list(config.tiers)
+    if account is not None:
+        account.tier = config.tier(account.tier_id)
     summary = {"programme": programme, "account": account, "tiers": tiers}
     if account is None:
         return summary

@@ -42,7 +42,8 @@ def idempotency_key_clean(key: Any) -> str | None:
     return key
 
 
-@transaction.atomic
+# Part of the caller's transaction (every caller is atomic): no savepoint of its own.
+@transaction.atomic(savepoint=False)
 def idempotent_run(
     *,
     key: str | None,

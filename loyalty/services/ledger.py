@@ -15,14 +15,16 @@ import calendar
 import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from config.exceptions import ApplicationError
 from crm.models import Customer, Order
 from loyalty.models import Account, EarnRule, LedgerEntry, Programme
+from loyalty.services.config import config_get
 
 _ROUNDING = {
     Programme.Rounding.DOWN: ROUND_FLOOR,
@@ -46,7 +48,8 @@ def months_later(moment: datetime.datetime, months: int) -> datetime.datetime:
 
 
 def programme_get() -> Programme | None:
-    return Programme.objects.first()
+    """The programme (from the cached settings, loyalty.services.config)."""
+    return config_get().programme
 
 
 def in_window(day: datetime.date, start: datetime.date | None, end: datetime.date | None) -> bool:
@@ -64,12 +67,7 @@ def lot_expiry(programme: Programme | None, at: datetime.datetime) -> datetime.d
 
 def account_locked(*, customer_id: int) -> Account | None:
     """The customer's account, locked for this transaction, or None."""
-    return (
-        Account.objects.select_for_update(of=("self",))
-        .select_related("tier")
-        .filter(customer_id=customer_id)
-        .first()
-    )
+    return Account.objects.select_for_update().filter(customer_id=customer_id).first()
 
 
 def _account_enrolled(*, customer_id: int, at: datetime.datetime) -> Account:
@@ -131,13 +129,17 @@ def entry_add(
     programme: Programme | None = None,
     expires_at: datetime.datetime | None = None,
     opens_lot: bool = False,
+    defer_balance: bool = False,
     **links,
 ) -> LedgerEntry:
     """Append one entry to a locked account and move its balance by the same points.
 
     Points added (earns, positive adjustments, returned redemptions, `opens_lot=True`) open a
     lot that expires with the programme's lifetime (or at `expires_at`); its unspent
-    points first pay any debt. Points taken are taken from the open lots."""
+    points first pay any debt. Points taken are taken from the open lots.
+
+    `defer_balance`: the caller writes the balance itself, in the same UPDATE as the
+    qualifying points (account_tier_refresh's `balance_delta`), one statement fewer."""
     at = at or timezone.now()
     before = account.balance
     remaining = None
@@ -158,7 +160,8 @@ def entry_add(
         remaining=remaining,
         **links,
     )
-    Account.objects.filter(pk=account.pk).update(balance=F("balance") + points)
+    if not defer_balance:
+        Account.objects.filter(pk=account.pk).update(balance=F("balance") + points)
     account.balance = before + points
     return entry
 
@@ -185,8 +188,7 @@ def _lots_take(*, account: Account, points: int, first_lot: LedgerEntry | None =
 
 
 def active_rules(*, kinds, day: datetime.date) -> list[EarnRule]:
-    rules = EarnRule.objects.filter(is_active=True, kind__in=kinds).order_by("id")
-    return [r for r in rules if in_window(day, r.active_from, r.active_to)]
+    return config_get().rules_for(kinds=kinds, day=day)
 
 
 def _order_rule_points(
@@ -203,6 +205,67 @@ def _order_rule_points(
     return int(raw.quantize(Decimal(1), rounding=_ROUNDING[programme.rounding]))
 
 
+# The earn path runs on every completed order, so its statements are plain SQL (the same
+# on PostgreSQL and SQLite): lock the order and its member's account and read both in
+# one statement, the rules the order already used, one INSERT per line, and one UPDATE of
+# balance and qualifying points (tiers.account_tier_refresh).
+_ORDER_AND_ACCOUNT_SQL = """
+SELECT o.customer_id, o.status, o.total, o.channel, o.placed_at, o.external_id,
+       a.id, a.balance, a.tier_id, a.qualifying_points
+  FROM crm_order o JOIN loyalty_account a ON a.customer_id = o.customer_id
+ WHERE o.id = %s
+"""
+_DONE_SQL = """
+SELECT rule_id FROM loyalty_ledgerentry WHERE order_id = %s AND kind IN ('earn', 'reverse')
+"""
+_INSERT_EARN_SQL = """
+INSERT INTO loyalty_ledgerentry
+       (account_id, kind, points, reason, order_id, rule_id, reference, created_at,
+        expires_at, remaining)
+VALUES (%s, 'earn', %s, %s, %s, %s, '', %s, %s, %s)
+RETURNING id
+"""
+
+
+def _moment(value) -> datetime.datetime:
+    """A datetime column read by plain SQL, aware (SQLite gives text in UTC)."""
+    if isinstance(value, datetime.datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value, datetime.UTC)
+    return timezone.make_aware(parse_datetime(value), datetime.UTC)
+
+
+def _order_with_account(order_id: int) -> tuple[Order, Account] | None:
+    """The completed order and its customer's account, both locked; None when either is
+    missing (the caller takes the slower way that enrols)."""
+    sql = _ORDER_AND_ACCOUNT_SQL
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE OF o, a"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [order_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    customer_id, status, total, channel, placed_at, external_id = row[:6]
+    order = Order(
+        pk=order_id,
+        customer_id=customer_id,
+        status=status,
+        total=total if isinstance(total, Decimal) else Decimal(str(total)),
+        channel=channel,
+        placed_at=_moment(placed_at),
+        external_id=external_id,
+    )
+    account_id, balance, tier_id, qualifying = row[6:]
+    account = Account(
+        pk=account_id,
+        customer_id=customer_id,
+        balance=balance,
+        tier_id=tier_id,
+        qualifying_points=qualifying,
+    )
+    return order, account
+
+
 @transaction.atomic
 def order_points_earn(*, order_id: int) -> list[LedgerEntry]:
     """Earn the points of a completed order, once per order and rule (an event that
@@ -210,34 +273,37 @@ def order_points_earn(*, order_id: int) -> list[LedgerEntry]:
 
     Rules apply as they stood on the order's business day, inside the programme's active
     window; the member's tier multiplier applies to order rules. Automatic enrolment
-    opens the account on the first completed order. Returns the entries written now."""
-    programme = programme_get()
+    opens the account on the first completed order. Returns the entries written now.
+
+    Locks: the order (a refund of it waits until these points are written, then
+    reverses them) and the member's account (every balance change takes it)."""
+    config = config_get()
+    programme = config.programme
     if programme is None:
         return []
-    # The order's lock: a refund of this order waits until these points are written (and
-    # then reverses them), so no earn can slip in after its reversal.
-    order = Order.objects.select_for_update().filter(pk=order_id).first()
-    if order is None or order.status != Order.Status.COMPLETED:
+    found = _order_with_account(order_id)
+    if found is None:  # no such order, or the customer is no member yet
+        order = Order.objects.select_for_update().filter(pk=order_id).first()
+        if order is None or order.status != Order.Status.COMPLETED:
+            return []
+        if programme.enrolment != Programme.Enrolment.AUTOMATIC:
+            return []
+        account = _account_enrolled(customer_id=order.customer_id, at=timezone.now())
+    else:
+        order, account = found
+    if order.status != Order.Status.COMPLETED:
         return []
     day = business_day(order.placed_at)
     if not in_window(day, programme.active_from, programme.active_to):
         return []
-    rules = active_rules(kinds=EarnRule.ORDER_KINDS, day=day)
-    if not rules:
-        return []
-    if programme.enrolment == Programme.Enrolment.AUTOMATIC:
-        account = _account_enrolled(customer_id=order.customer_id, at=timezone.now())
-    else:
-        account = account_locked(customer_id=order.customer_id)
-        if account is None:
-            return []
-    # Under the locks: rules this order already earned or reversed are done.
-    done = set(
-        LedgerEntry.objects.filter(
-            order=order, kind__in=[LedgerEntry.Kind.EARN, LedgerEntry.Kind.REVERSE]
-        ).values_list("rule_id", flat=True)
-    )
-    multiplier = account.tier.multiplier if account.tier else Decimal(1)
+    rules = config.rules_for(kinds=EarnRule.ORDER_KINDS, day=day)
+    with connection.cursor() as cursor:
+        cursor.execute(_DONE_SQL, [order_id])
+        done = {row[0] for row in cursor.fetchall()}
+    tier = config.tier(account.tier_id)
+    multiplier = tier.multiplier if tier else Decimal(1)
+    now = timezone.now()
+    expires_at = lot_expiry(programme, now)
     written = []
     for rule in rules:
         if rule.pk in done:
@@ -246,21 +312,48 @@ def order_points_earn(*, order_id: int) -> list[LedgerEntry]:
         if points <= 0:
             continue
         reason = _("%(rule)s, order %(order)s") % {"rule": rule.name, "order": order.external_id}
+        # A debt (negative balance) is paid first: only the rest stays unspent in the lot.
+        remaining = max(0, points + min(account.balance, 0))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _INSERT_EARN_SQL,
+                [
+                    account.pk,
+                    points,
+                    reason[:500],
+                    order_id,
+                    rule.pk,
+                    connection.ops.adapt_datetimefield_value(now),
+                    connection.ops.adapt_datetimefield_value(expires_at),
+                    remaining,
+                ],
+            )
+            entry_id = cursor.fetchone()[0]
+        account.balance += points
         written.append(
-            entry_add(
+            LedgerEntry(
+                pk=entry_id,
                 account=account,
                 kind=LedgerEntry.Kind.EARN,
                 points=points,
-                reason=reason,
-                order=order,
+                reason=reason[:500],
+                order_id=order_id,
                 rule=rule,
-                programme=programme,
+                created_at=now,
+                expires_at=expires_at,
+                remaining=remaining,
             )
         )
     if written:
         from loyalty.services.tiers import account_tier_refresh
 
-        account_tier_refresh(account=account, reason="earned", programme=programme)
+        account_tier_refresh(
+            account=account,
+            reason="earned",
+            now=now,
+            config=config,
+            balance_delta=sum(entry.points for entry in written),
+        )
     return written
 
 
@@ -362,10 +455,11 @@ def _bonus(
         rule=rule,
         reference=reference,
         programme=programme,
+        defer_balance=True,
     )
     from loyalty.services.tiers import account_tier_refresh
 
-    account_tier_refresh(account=account, reason="earned")
+    account_tier_refresh(account=account, reason="earned", balance_delta=points)
     return entry, True
 
 

@@ -98,7 +98,8 @@ def rule_save(*, rule: EarnRule | None = None, data: dict[str, Any]) -> EarnRule
         if name in RULE_FIELDS:
             setattr(rule, name, value)
     _check_rule(rule)
-    return _save(rule, {k: v for k, v in data.items()}, RULE_FIELDS)
+    rule = _save(rule, dict(data), RULE_FIELDS)
+    return rule
 
 
 @transaction.atomic

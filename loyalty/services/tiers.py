@@ -9,11 +9,12 @@ reason in TierChange.
 
 import datetime
 
-from django.db import transaction
-from django.db.models import Q, Sum
+from django.db import connection, transaction
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from loyalty.models import Account, LedgerEntry, Tier, TierChange
+from loyalty.services.config import config_get
 from loyalty.services.ledger import months_later, programme_get
 
 QUALIFYING = Q(kind=LedgerEntry.Kind.EARN) | Q(kind=LedgerEntry.Kind.REVERSE, order__isnull=False)
@@ -36,42 +37,79 @@ def tier_for(points: int, tiers: list[Tier]) -> Tier | None:
 
 
 def _apply(
-    account: Account, points: int, tier: Tier | None, reason: str, now: datetime.datetime
+    account: Account,
+    points: int,
+    tier: Tier | None,
+    reason: str,
+    now: datetime.datetime,
+    tiers,
+    balance_delta: int = 0,
 ) -> bool:
     changed = account.tier_id != (tier.pk if tier else None)
     fields = {"qualifying_points": points}
     if changed:
+        previous = next((t for t in tiers if t.pk == account.tier_id), None)
         TierChange.objects.create(
             account=account,
-            from_tier_id=account.tier_id,
+            from_tier_id=previous.pk if previous else None,
             to_tier=tier,
-            from_name=account.tier.name if account.tier_id and account.tier else "",
+            from_name=previous.name if previous else "",
             to_name=tier.name if tier else "",
             qualifying_points=points,
             reason=reason,
             created_at=now,
         )
         fields |= {"tier": tier, "tier_since": now}
-    if changed or account.qualifying_points != points:
-        Account.objects.filter(pk=account.pk).update(**fields)
+    if changed or account.qualifying_points != points or balance_delta:
+        balance = {"balance": F("balance") + balance_delta} if balance_delta else {}
+        Account.objects.filter(pk=account.pk).update(**fields, **balance)
         for name, value in fields.items():
             setattr(account, name, value)
     return changed
 
 
-def account_tier_refresh(*, account: Account, reason: str, now=None, programme=None) -> bool:
+# The qualifying points (QUALIFYING above) and the balance in one statement: this runs on
+# every earn and reversal, so it is plain SQL, the same on PostgreSQL and SQLite.
+_REFRESH_SQL = """
+UPDATE loyalty_account
+   SET balance = balance + %s,
+       qualifying_points = (
+           SELECT CASE WHEN COALESCE(SUM(e.points), 0) < 0 THEN 0
+                       ELSE COALESCE(SUM(e.points), 0) END
+             FROM loyalty_ledgerentry e
+            WHERE e.account_id = %s AND e.created_at > %s
+              AND (e.kind = 'earn' OR (e.kind = 'reverse' AND e.order_id IS NOT NULL)))
+ WHERE id = %s
+RETURNING qualifying_points, tier_id
+"""
+
+
+def account_tier_refresh(
+    *, account: Account, reason: str, now=None, config=None, balance_delta: int = 0
+) -> bool:
     """Recompute a locked account's qualifying points and tier; True when the tier changed.
-    Called inside the transaction of the entry that changed them."""
+    Called inside the transaction of the entry that changed them; `balance_delta` is
+    added to the stored balance in the same UPDATE (entry_add's `defer_balance`)."""
     now = now or timezone.now()
-    start = window_start(now, programme)
-    points = (
-        LedgerEntry.objects.filter(QUALIFYING, account=account, created_at__gt=start).aggregate(
-            s=Sum("points")
-        )["s"]
-        or 0
-    )
-    tiers = list(Tier.objects.order_by("threshold"))
-    return _apply(account, max(points, 0), tier_for(max(points, 0), tiers), reason, now)
+    config = config or config_get()
+    start = window_start(now, config.programme)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _REFRESH_SQL,
+            [
+                balance_delta,
+                account.pk,
+                connection.ops.adapt_datetimefield_value(start),
+                account.pk,
+            ],
+        )
+        points, tier_id = cursor.fetchone()
+    account.qualifying_points, account.tier_id = points, tier_id
+    tiers = list(config.tiers)
+    tier = tier_for(points, tiers)
+    if (tier.pk if tier else None) == tier_id:
+        return False
+    return _apply(account, points, tier, reason, now, tiers)
 
 
 def tiers_recompute(*, now: datetime.datetime | None = None, reason: str = "window") -> int:
@@ -85,8 +123,7 @@ def tiers_recompute(*, now: datetime.datetime | None = None, reason: str = "wind
     while True:
         with transaction.atomic():
             accounts = list(
-                Account.objects.select_for_update(of=("self",))
-                .select_related("tier")
+                Account.objects.select_for_update()
                 .filter(pk__gt=last_id, customer__isnull=False)
                 .order_by("pk")[:BATCH]
             )
@@ -101,4 +138,4 @@ def tiers_recompute(*, now: datetime.datetime | None = None, reason: str = "wind
             )
             for account in accounts:
                 points = max(sums.get(account.pk) or 0, 0)
-                changed += _apply(account, points, tier_for(points, tiers), reason, now)
+                changed += _apply(account, points, tier_for(points, tiers), reason, now, tiers)
