@@ -35,6 +35,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/seed_demo.py
+	$(BIN)/python bench/loyalty.py
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache

@@ -181,7 +181,8 @@ def loyalty_demo_create(*, seed: int = 42, today: datetime.date | None = None) -
             redemptions += 1
     _demo_bonuses(accounts, rules, programme, today, now, rng, staff)
     _demo_expire(now)
-    services.tiers_recompute(now=now, reason="window")
+    # The tiers the history earned (the demo's lines were written without recomputing).
+    services.tiers_recompute(now=now, reason="earned")
     return {
         "members": len(accounts),
         "entries": LedgerEntry.objects.count(),

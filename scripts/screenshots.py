@@ -1,13 +1,13 @@
-"""Screenshots of the login page, the customer list, a profile, the case queue and a case,
-at desktop and phone width.
+"""Screenshots of the login page, the customer list, a profile, the loyalty overview and a
+member, the case queue and a case, at desktop and phone width.
 
     .venv/bin/python scripts/screenshots.py http://127.0.0.1:8000 OUT_DIR [--language lv]
         [--customer ID] [--max-height PIXELS]
 
 Runs against a running demo (`make run`, or `manage.py seed_demo` and `runserver`), logs in
-as the demo Support user and writes {desktop,phone}-{login,list,profile,cases,case}.png
-into OUT_DIR (the case is the first one waiting for the customer: it has a note and a
-reply).
+as the demo Support user and writes {desktop,phone}-{login,list,profile,loyalty,
+loyalty-member,cases,case}.png into OUT_DIR (the case is the first one waiting for the
+customer: it has a note and a reply).
 The profile is the first customer (most recent orders first) whose first timeline page
 has both orders and notes, unless --customer names one. Pages taller than --max-height
 (2400) are cut to their top. Drives Debian's Chromium with Playwright; nothing is
@@ -89,6 +89,14 @@ def capture(base_url: str, out: Path, language: str, customer: str | None, max_h
             page.goto(profile)
             page.wait_for_load_state("networkidle")
             _shot(page, out / f"{device}-profile.png", max_height)
+
+            page.goto(f"{base_url}/loyalty/")
+            page.wait_for_load_state("networkidle")
+            _shot(page, out / f"{device}-loyalty.png", max_height)
+            page.goto(f"{base_url}/loyalty/members/?ordering=-balance")
+            page.locator("[data-testid=member-row] a").first.click()
+            page.wait_for_load_state("networkidle")
+            _shot(page, out / f"{device}-loyalty-member.png", max_height)
 
             page.goto(f"{base_url}/cases/")
             page.wait_for_load_state("networkidle")

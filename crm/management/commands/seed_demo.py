@@ -61,10 +61,6 @@ class Command(BaseCommand):
         else:
             started = time.monotonic()
             counts = demo_data_create(customers=customers, seed=seed)
-            # Higher apps (loyalty, surveys) add their demo data on top.
-            for _receiver, extra in demo_data_loaded.send(sender=Customer, seed=seed):
-                if extra:
-                    self.stdout.write(str(extra))
             elapsed = time.monotonic() - started
             self.stdout.write(
                 self.style.SUCCESS(
@@ -73,6 +69,10 @@ class Command(BaseCommand):
                     f"in {elapsed:.1f} s (seed {seed})."
                 )
             )
+            # Higher apps (loyalty, surveys) add their demo data on top.
+            for _receiver, extra in demo_data_loaded.send(sender=Customer, seed=seed):
+                if extra:
+                    self.stdout.write(str(extra))
         logins, skipped = demo_users_ensure()
         self.stdout.write("\nDemo logins (username / password, role):")
         for login in logins:
