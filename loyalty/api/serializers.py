@@ -127,3 +127,8 @@ class RedemptionOutputSerializer(serializers.ModelSerializer):
 class RedemptionInputSerializer(InputSerializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
     reward = serializers.PrimaryKeyRelatedField(queryset=Reward.objects.all())
+
+
+class ReferralInputSerializer(InputSerializer):
+    referrer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    referred = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())

@@ -112,6 +112,29 @@ class AdjustmentViewSet(viewsets.GenericViewSet):
         return Response(s.LedgerEntryOutputSerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
+class ReferralViewSet(viewsets.GenericViewSet):
+    """Record that one customer referred another (POST only): the active referral rules
+    pay both, once per referred customer; a second call pays nothing more."""
+
+    queryset = LedgerEntry.objects.none()
+    serializer_class = s.ReferralInputSerializer
+
+    @extend_schema(
+        request=s.ReferralInputSerializer,
+        responses={201: s.LedgerEntryOutputSerializer(many=True)},
+    )
+    def create(self, request):
+        serializer = s.ReferralInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        for customer in (data["referrer"], data["referred"]):
+            _visible(request.user, customer)
+        entries = services.referral_record(referrer=data["referrer"], referred=data["referred"])
+        return Response(
+            s.LedgerEntryOutputSerializer(entries, many=True).data, status=status.HTTP_201_CREATED
+        )
+
+
 class RewardViewSet(
     KnownQueryParamsMixin,
     mixins.ListModelMixin,

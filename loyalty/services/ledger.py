@@ -465,15 +465,22 @@ def _bonus(
 
 @transaction.atomic
 def survey_bonus_award(
-    *, customer: Customer, response_id: int, points: int, survey_name: str
+    *, customer: Customer, response_id: int, survey_name: str, points: int | None = None
 ) -> LedgerEntry | None:
     """The surveys app's completion bonus: once per response (a replay returns the first
-    entry). Members only; automatic enrolment enrols. None when nothing was paid."""
-    if not 0 < points <= 1_000_000:
+    entry). `points` is the survey's own bonus; None takes the programme's active survey
+    rule (Earn rules: "Survey completion bonus"). Members only; automatic enrolment
+    enrols. None when nothing was paid."""
+    rule = None
+    if points is None:
+        rules = active_rules(kinds=[EarnRule.Kind.SURVEY], day=business_day(timezone.now()))
+        rule = rules[0] if rules else None
+        points = rule.points if rule else 0
+    if isinstance(points, bool) or not isinstance(points, int) or not 0 < points <= 1_000_000:
         return None
     entry, _created = _bonus(
         customer_id=customer.pk,
-        rule=None,
+        rule=rule,
         points=points,
         reason=_("Survey answered: %(survey)s") % {"survey": survey_name},
         reference=f"survey-response:{response_id}",

@@ -139,5 +139,29 @@ def test_the_schema_lists_the_loyalty_endpoints(admin_user):
         "/api/v1/loyalty/rewards/",
         "/api/v1/loyalty/redemptions/",
         "/api/v1/loyalty/redemptions/{id}/cancel/",
+        "/api/v1/loyalty/referrals/",
     ):
         assert path in schema["paths"], path
+
+
+def test_a_referral_pays_both_once(marketing_user, support_user, spend_programme):
+    from loyalty.models import EarnRule
+    from tests.loyalty.conftest import rule
+
+    rule(EarnRule.Kind.REFERRAL, name="Friends", points=200, referred_points=50)
+    referrer, referred = factories.customer(), factories.customer()
+    body = {"referrer": referrer.pk, "referred": referred.pk}
+    assert (
+        api_as(support_user).post("/api/v1/loyalty/referrals/", body, format="json").status_code
+        == 403
+    )
+    first = api_as(marketing_user).post("/api/v1/loyalty/referrals/", body, format="json")
+    again = api_as(marketing_user).post("/api/v1/loyalty/referrals/", body, format="json")
+    assert first.status_code == again.status_code == 201
+    assert sorted(e["points"] for e in first.json()) == [50, 200] and again.json() == []
+    self_referral = api_as(marketing_user).post(
+        "/api/v1/loyalty/referrals/",
+        {"referrer": referred.pk, "referred": referred.pk},
+        format="json",
+    )
+    assert (self_referral.status_code, self_referral.json()["code"]) == (422, "invalid_referral")

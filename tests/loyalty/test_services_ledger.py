@@ -316,3 +316,13 @@ def test_changing_the_tiers_recomputes_every_member_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         gold = services.tier_save(data={"name": "Gold", "threshold": 100})
     assert account_of(member).tier == gold
+
+
+def test_the_survey_rule_is_the_default_completion_bonus(member):
+    assert services.survey_bonus_award(customer=member, response_id=1, survey_name="NPS") is None
+    survey_rule = rule(EarnRule.Kind.SURVEY, name="Thanks for answering", points=40)
+    entry = services.survey_bonus_award(customer=member, response_id=2, survey_name="NPS")
+    assert (entry.points, entry.rule, entry.reference) == (40, survey_rule, "survey-response:2")
+    own = services.survey_bonus_award(customer=member, response_id=3, survey_name="CSAT", points=15)
+    assert own.points == 15 and own.rule is None
+    assert account_of(member).balance == 55
