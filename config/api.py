@@ -143,6 +143,22 @@ class AwareDateTimeField(serializers.DateTimeField):
         return super().to_internal_value(value)
 
 
+class IdField(serializers.PrimaryKeyRelatedField):
+    """A related record by its whole-number id: `1.9`, `true` or `"1e3"` are refused
+    (DRF's field would look up record 1 for 1.9), and an id beyond the database's
+    integers is simply unknown."""
+
+    def to_internal_value(self, data):
+        text = data.strip() if isinstance(data, str) else data
+        if isinstance(text, str) and text.isascii() and text.isdigit():
+            text = int(text)
+        if isinstance(text, bool) or not isinstance(text, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 0 < text < 2**63:
+            self.fail("does_not_exist", pk_value=text)
+        return super().to_internal_value(text)
+
+
 class StrictOrderingFilter(OrderingFilter):
     """DRF's ordering, refusing a sort it does not know instead of ignoring it."""
 

@@ -251,7 +251,7 @@ class Account(models.Model):
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    balance = models.IntegerField(_("balance"), default=0)
+    balance = models.BigIntegerField(_("balance"), default=0)
     tier = models.ForeignKey(
         Tier,
         on_delete=models.PROTECT,
@@ -260,7 +260,9 @@ class Account(models.Model):
         related_name="accounts",
         verbose_name=_("tier"),
     )
-    qualifying_points = models.IntegerField(_("points earned in the qualifying window"), default=0)
+    qualifying_points = models.BigIntegerField(
+        _("points earned in the qualifying window"), default=0
+    )
     tier_since = models.DateTimeField(_("tier since"), null=True, blank=True)
     enrolled_at = models.DateTimeField(_("enrolled"), default=timezone.now)
 
@@ -518,7 +520,8 @@ class IdempotencyKey(models.Model):
     """A client's key for one write: a replay returns the first result, a reuse with other
     parameters is refused (`idempotency_conflict`)."""
 
-    key = models.CharField(max_length=200, unique=True)
+    # "<user id>:<the client's key>": each client has its own keys.
+    key = models.CharField(max_length=255, unique=True)
     operation = models.CharField(max_length=30)
     fingerprint = models.CharField(max_length=64)
     result_id = models.BigIntegerField(null=True)

@@ -113,7 +113,7 @@ def programme_overview(*, today: datetime.date | None = None) -> dict:
 
 def ledger_between(*, customer: Customer, start, end, limit) -> list[LedgerEntry]:
     rows = LedgerEntry.objects.filter(account__customer=customer).select_related(
-        "order", "redemption__reward", "author"
+        "order", "rule", "redemption__reward", "author", "lot"
     )
     if start is not None:
         rows = rows.filter(created_at__gt=start)

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from config.api import AwareDateTimeField, InputSerializer
+from config.api import AwareDateTimeField, IdField, InputSerializer
 from crm.models import Case, Customer, Interaction, Order, Segment, Tag, Team
 
 
@@ -100,7 +100,7 @@ class CustomerInputSerializer(InputSerializer):
     sms_consent = serializers.BooleanField(required=False)
     sms_consent_at = AwareDateTimeField(required=False, allow_null=True)
     attributes = serializers.DictField(required=False)
-    tags = serializers.PrimaryKeyRelatedField(queryset=Tag.objects.all(), many=True, required=False)
+    tags = IdField(queryset=Tag.objects.all(), many=True, required=False)
 
     def validate_country(self, value):
         return value.upper()
@@ -128,7 +128,7 @@ class OrderOutputSerializer(serializers.ModelSerializer):
 
 class OrderInputSerializer(InputSerializer):
     external_id = serializers.CharField(max_length=100)
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    customer = IdField(queryset=Customer.objects.all())
     placed_at = AwareDateTimeField()
     total = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     currency = serializers.CharField(max_length=3, required=False)
@@ -173,7 +173,7 @@ class InteractionOutputSerializer(serializers.ModelSerializer):
 
 
 class InteractionInputSerializer(InputSerializer):
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    customer = IdField(queryset=Customer.objects.all())
     kind = serializers.ChoiceField(choices=Interaction.Kind.choices, required=False)
     direction = serializers.ChoiceField(choices=Interaction.Direction.choices, required=False)
     subject = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -230,14 +230,12 @@ def _assignee_field(**kwargs):
 
 
 class CaseInputSerializer(InputSerializer):
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    customer = IdField(queryset=Customer.objects.all())
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=Case.Priority.choices, required=False)
     source = serializers.ChoiceField(choices=Case.Source.choices, required=False)
-    team = serializers.PrimaryKeyRelatedField(
-        queryset=Team.objects.all(), required=False, allow_null=True
-    )
+    team = IdField(queryset=Team.objects.all(), required=False, allow_null=True)
     assignee = _assignee_field(required=False)
     due_at = AwareDateTimeField(required=False, allow_null=True)
     opened_at = AwareDateTimeField(required=False)
@@ -250,9 +248,7 @@ class CaseUpdateInputSerializer(InputSerializer):
     subject = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=Case.Priority.choices, required=False)
-    team = serializers.PrimaryKeyRelatedField(
-        queryset=Team.objects.all(), required=False, allow_null=True
-    )
+    team = IdField(queryset=Team.objects.all(), required=False, allow_null=True)
     assignee = _assignee_field(required=False)
     due_at = AwareDateTimeField(required=False)
 

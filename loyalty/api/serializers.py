@@ -3,7 +3,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from config.api import InputSerializer
+from config.api import IdField, InputSerializer
 from crm.models import Customer
 from loyalty.models import Account, LedgerEntry, Redemption, Reward
 
@@ -51,7 +51,7 @@ class LedgerEntryOutputSerializer(serializers.ModelSerializer):
 
 
 class AdjustmentInputSerializer(InputSerializer):
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    customer = IdField(queryset=Customer.objects.all())
     points = serializers.IntegerField(min_value=-1_000_000, max_value=1_000_000)
     reason = serializers.CharField(max_length=500)
 
@@ -125,10 +125,10 @@ class RedemptionOutputSerializer(serializers.ModelSerializer):
 
 
 class RedemptionInputSerializer(InputSerializer):
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
-    reward = serializers.PrimaryKeyRelatedField(queryset=Reward.objects.all())
+    customer = IdField(queryset=Customer.objects.all())
+    reward = IdField(queryset=Reward.objects.all())
 
 
 class ReferralInputSerializer(InputSerializer):
-    referrer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
-    referred = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    referrer = IdField(queryset=Customer.objects.all())
+    referred = IdField(queryset=Customer.objects.all())

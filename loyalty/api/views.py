@@ -7,6 +7,7 @@ other parameters is refused with 409 `idempotency_conflict`.
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -18,6 +19,7 @@ from rest_framework.response import Response
 
 from config.api import KnownQueryParamsMixin
 from config.api import StrictOrderingFilter as OrderingFilter
+from crm.models import Customer
 from crm.selectors import customer_visible
 from loyalty import selectors, services
 from loyalty.api import serializers as s
@@ -65,7 +67,9 @@ class AccountViewSet(
 
 
 class LedgerFilter(django_filters.FilterSet):
-    customer = django_filters.NumberFilter(field_name="account__customer")
+    customer = django_filters.ModelChoiceFilter(
+        field_name="account__customer", queryset=Customer.objects.all()
+    )
 
     class Meta:
         model = LedgerEntry
@@ -102,14 +106,18 @@ class AdjustmentViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         _visible(request.user, data["customer"])
-        entry = services.points_adjust(
+        entry, replayed = services.points_adjust(
             customer=data["customer"],
             points=data["points"],
             reason=data["reason"],
             author=request.user,
             idempotency_key=_key(request),
         )
-        return Response(s.LedgerEntryOutputSerializer(entry).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.LedgerEntryOutputSerializer(entry).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Idempotent-Replayed": "true"} if replayed else {},
+        )
 
 
 class ReferralViewSet(viewsets.GenericViewSet):
@@ -176,7 +184,9 @@ class _RedemptionPermissions(BasePermission):
 
 
 class RedemptionFilter(django_filters.FilterSet):
-    customer = django_filters.NumberFilter(field_name="account__customer")
+    customer = django_filters.ModelChoiceFilter(
+        field_name="account__customer", queryset=Customer.objects.all()
+    )
 
     class Meta:
         model = Redemption
@@ -199,7 +209,9 @@ class RedemptionViewSet(
     def get_queryset(self):
         visible = customer_visible(user=self.request.user)
         return (
-            Redemption.objects.filter(account__customer__in=visible)
+            Redemption.objects.filter(
+                Q(account__customer__in=visible) | Q(account__merged_into__customer__in=visible)
+            )
             .select_related("account", "reward", "created_by")
             .order_by("-created_at", "-id")
         )

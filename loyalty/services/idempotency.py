@@ -51,15 +51,18 @@ def idempotent_run(
     params: dict[str, Any],
     run: Callable[[], T],
     load: Callable[[int], T],
+    author=None,
 ) -> tuple[T, bool]:
-    """Run `run()` once per key; returns (result, replayed).
+    """Run `run()` once per key of this author; returns (result, replayed).
 
-    The same key with another operation or other `params` is refused with
+    Keys belong to whoever sends them: another user's identical key is another key. The
+    same key with another operation or other `params` is refused with
     `idempotency_conflict` (409): the client reused a key for a different request.
     """
     key = idempotency_key_clean(key)
     if key is None:
         return run(), False
+    key = f"{getattr(author, 'pk', None) or 0}:{key}"
     fingerprint = _fingerprint(operation, params)
     try:
         with transaction.atomic():

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from config.exceptions import ApplicationError
 from crm.models import Customer, Order
-from loyalty.models import Account, EarnRule, LedgerEntry, Programme
+from loyalty.models import MAX_POINTS, Account, EarnRule, LedgerEntry, Programme
 from loyalty.services.config import config_get
 
 _ROUNDING = {
@@ -85,9 +85,10 @@ def _account_enrolled(*, customer_id: int, at: datetime.datetime) -> Account:
         return account
     account = Account.objects.create(customer_id=customer_id, enrolled_at=at)
     programme = programme_get()
+    bonus = 0
     for rule in active_rules(kinds=[EarnRule.Kind.SIGNUP], day=business_day(at)):
         if rule.points:
-            entry_add(
+            bonus += entry_add(
                 account=account,
                 kind=LedgerEntry.Kind.EARN,
                 points=rule.points,
@@ -96,7 +97,12 @@ def _account_enrolled(*, customer_id: int, at: datetime.datetime) -> Account:
                 reference=f"signup:{rule.pk}:{customer_id}",
                 at=at,
                 programme=programme,
-            )
+                defer_balance=True,
+            ).points
+    # Even a new member may reach a tier with the welcome bonus alone.
+    from loyalty.services.tiers import account_tier_refresh
+
+    account_tier_refresh(account=account, reason="earned", balance_delta=bonus)
     return account
 
 
@@ -109,11 +115,7 @@ def account_enrol(*, customer: Customer, at: datetime.datetime | None = None) ->
         raise ApplicationError(
             "no_programme", _("Set up the loyalty programme first."), status_code=409
         )
-    account = _account_enrolled(customer_id=customer.pk, at=at or timezone.now())
-    from loyalty.services.tiers import account_tier_refresh
-
-    account_tier_refresh(account=account, reason="earned")
-    return account
+    return _account_enrolled(customer_id=customer.pk, at=at or timezone.now())
 
 
 # --- Entries and lots -------------------------------------------------------------------
@@ -202,7 +204,9 @@ def _order_rule_points(
         raw = order.total * programme.earn_rate * multiplier
     else:
         raw = Decimal(rule.points) * multiplier
-    return int(raw.quantize(Decimal(1), rounding=_ROUNDING[programme.rounding]))
+    points = int(raw.quantize(Decimal(1), rounding=_ROUNDING[programme.rounding]))
+    # One line holds at most MAX_POINTS (a CHECK): a €20,000,000 order earns that many.
+    return min(points, MAX_POINTS)
 
 
 # The earn path runs on every completed order, so its statements are plain SQL (the same
@@ -363,7 +367,8 @@ def order_points_reverse(*, order_id: int) -> list[LedgerEntry]:
 
     The order's own lot is emptied first, then the soonest-expiring others; points already
     spent leave the balance negative (a debt that blocks redemptions until later earnings
-    cover it). A completed order, or one that earned nothing, writes nothing."""
+    cover it). Points of the order's lot that already expired are not taken again. A
+    completed order, or one that earned nothing, writes nothing."""
     order = Order.objects.filter(pk=order_id).first()
     if order is None or order.status == Order.Status.COMPLETED:
         return []
@@ -381,10 +386,20 @@ def order_points_reverse(*, order_id: int) -> list[LedgerEntry]:
                 "rule_id", flat=True
             )
         )
-        for earn in LedgerEntry.objects.filter(
-            order=order, kind=LedgerEntry.Kind.EARN, account=account
-        ).order_by("id"):
-            if earn.rule_id in reversed_rules:
+        earns = list(
+            LedgerEntry.objects.filter(
+                order=order, kind=LedgerEntry.Kind.EARN, account=account
+            ).order_by("id")
+        )
+        # Points of these lots that expired are gone already: they are not taken twice.
+        expired = dict(
+            LedgerEntry.objects.filter(kind=LedgerEntry.Kind.EXPIRE, lot__in=earns)
+            .values_list("lot_id")
+            .annotate(s=Sum("points"))
+        )
+        for earn in earns:
+            points = earn.points + (expired.get(earn.pk) or 0)
+            if earn.rule_id in reversed_rules or points <= 0:
                 continue
             reason = _("Order %(order)s was %(status)s") % {
                 "order": order.external_id,
@@ -394,7 +409,7 @@ def order_points_reverse(*, order_id: int) -> list[LedgerEntry]:
                 entry_add(
                     account=target,
                     kind=LedgerEntry.Kind.REVERSE,
-                    points=-earn.points,
+                    points=-points,
                     reason=reason,
                     order=order,
                     rule_id=earn.rule_id,
@@ -556,21 +571,21 @@ MAX_ADJUSTMENT = 1_000_000
 @transaction.atomic
 def points_adjust(
     *, customer: Customer, points: int, reason: str, author, idempotency_key: str | None = None
-) -> LedgerEntry:
+) -> tuple[LedgerEntry, bool]:
     """A manual correction with a required reason, recorded in the history of staff
     changes. Adding points enrols a non-member and opens a lot; taking points never takes
-    the balance below zero (`insufficient_points`). A replayed idempotency key returns
-    the first entry and writes nothing."""
+    the balance below zero (`insufficient_points`). Returns (entry, replayed): a
+    replayed idempotency key returns the first entry and writes nothing."""
     from loyalty.services.idempotency import idempotent_run
 
-    entry, _replayed = idempotent_run(
+    return idempotent_run(
         key=idempotency_key,
         operation="adjust",
         params={"customer": customer.pk, "points": points, "reason": reason},
         run=lambda: _adjust(customer=customer, points=points, reason=reason, author=author),
         load=lambda pk: LedgerEntry.objects.get(pk=pk),
+        author=author,
     )
-    return entry
 
 
 def _adjust(*, customer: Customer, points: int, reason: str, author) -> LedgerEntry:

@@ -1,6 +1,7 @@
 """Nightly work and the customer merge: expiry, the order-event sweep, merging accounts."""
 
 import datetime
+import logging
 
 from django.db import transaction
 from django.db.models import Sum
@@ -12,6 +13,7 @@ from loyalty.models import Account, LedgerEntry, TierChange
 from loyalty.services.ledger import entry_add, order_points_earn, order_points_reverse
 
 BATCH = 500
+logger = logging.getLogger(__name__)
 
 
 def points_expire(*, now: datetime.datetime | None = None) -> int:
@@ -68,16 +70,22 @@ def order_events_sweep(*, since: datetime.datetime | None = None) -> dict[str, i
     cancelled, since `since` (default: two days ago). Both services are idempotent, so
     orders already handled write nothing."""
     since = since or timezone.now() - datetime.timedelta(days=2)
-    earned = reversed_ = 0
+    counts = {"earned": 0, "reversed": 0, "failed": 0}
     completed = Order.objects.filter(status=Order.Status.COMPLETED, placed_at__gte=since)
-    for order_id in completed.values_list("pk", flat=True).iterator():
-        earned += len(order_points_earn(order_id=order_id))
     undone = Order.objects.filter(
         status__in=[Order.Status.REFUNDED, Order.Status.CANCELLED], updated_at__gte=since
     )
-    for order_id in undone.values_list("pk", flat=True).iterator():
-        reversed_ += len(order_points_reverse(order_id=order_id))
-    return {"earned": earned, "reversed": reversed_}
+    for orders, service, key in (
+        (completed, order_points_earn, "earned"),
+        (undone, order_points_reverse, "reversed"),
+    ):
+        for order_id in list(orders.values_list("pk", flat=True)):
+            try:  # one order that fails must not keep the others from their points
+                counts[key] += len(service(order_id=order_id))
+            except Exception:
+                counts["failed"] += 1
+                logger.exception("loyalty sweep: order %s failed", order_id)
+    return counts
 
 
 def accounts_merge(*, survivor: Customer, duplicate: Customer) -> None:
@@ -98,6 +106,8 @@ def accounts_merge(*, survivor: Customer, duplicate: Customer) -> None:
     Account.objects.filter(pk=duplicate_account.pk).update(
         customer=None, merged_into=survivor_account
     )
+    # Accounts merged into the duplicate earlier now belong to the survivor (one level).
+    Account.objects.filter(merged_into=duplicate_account).update(merged_into=survivor_account)
     duplicate_account.refresh_from_db()
     survivor_account.refresh_from_db()
     reason = _("Merged from customer #%(id)s") % {"id": duplicate.pk}

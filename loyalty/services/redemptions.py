@@ -120,6 +120,7 @@ def reward_redeem(
         params={"customer": customer.pk, "reward": reward.pk},
         run=lambda: _redeem(customer=customer, reward=reward, author=author),
         load=lambda pk: Redemption.objects.select_related("reward").get(pk=pk),
+        author=author,
     )
 
 

@@ -69,7 +69,9 @@ def _apply(
 
 
 # The qualifying points (QUALIFYING above) and the balance in one statement: this runs on
-# every earn and reversal, so it is plain SQL, the same on PostgreSQL and SQLite.
+# every earn and reversal, so it is plain SQL, the same on PostgreSQL and SQLite. The
+# lines of accounts merged into this one count too: a merged customer's earnings and
+# the later reversals of its orders (which land here) stay on the same side.
 _REFRESH_SQL = """
 UPDATE loyalty_account
    SET balance = balance + %s,
@@ -77,7 +79,9 @@ UPDATE loyalty_account
            SELECT CASE WHEN COALESCE(SUM(e.points), 0) < 0 THEN 0
                        ELSE COALESCE(SUM(e.points), 0) END
              FROM loyalty_ledgerentry e
-            WHERE e.account_id = %s AND e.created_at > %s
+            WHERE e.account_id IN (SELECT m.id FROM loyalty_account m
+                                    WHERE m.id = %s OR m.merged_into_id = %s)
+              AND e.created_at > %s
               AND (e.kind = 'earn' OR (e.kind = 'reverse' AND e.order_id IS NOT NULL)))
  WHERE id = %s
 RETURNING qualifying_points, tier_id
@@ -98,6 +102,7 @@ def account_tier_refresh(
             _REFRESH_SQL,
             [
                 balance_delta,
+                account.pk,
                 account.pk,
                 connection.ops.adapt_datetimefield_value(start),
                 account.pk,
@@ -130,12 +135,19 @@ def tiers_recompute(*, now: datetime.datetime | None = None, reason: str = "wind
             if not accounts:
                 return changed
             last_id = accounts[-1].pk
-            sums = dict(
-                LedgerEntry.objects.filter(QUALIFYING, account__in=accounts, created_at__gt=start)
+            owner = {a.pk: a.pk for a in accounts} | dict(
+                Account.objects.filter(merged_into__in=accounts).values_list("pk", "merged_into")
+            )
+            sums: dict[int, int] = {}
+            for account_id, points in (
+                LedgerEntry.objects.filter(
+                    QUALIFYING, account__in=list(owner), created_at__gt=start
+                )
                 .values("account")
                 .annotate(s=Sum("points"))
                 .values_list("account", "s")
-            )
+            ):
+                sums[owner[account_id]] = sums.get(owner[account_id], 0) + points
             for account in accounts:
                 points = max(sums.get(account.pk) or 0, 0)
                 changed += _apply(account, points, tier_for(points, tiers), reason, now, tiers)

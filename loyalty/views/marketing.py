@@ -346,9 +346,9 @@ def _member_context(request, customer: Customer, form: AdjustForm) -> dict:
     }
     if account is None:
         return context
-    entries = account.entries.select_related("author", "order", "rule", "redemption").order_by(
-        "-created_at", "-id"
-    )
+    entries = account.entries.select_related(
+        "author", "order", "rule", "redemption__reward", "lot"
+    ).order_by("-created_at", "-id")
     context["ledger"] = Paginator(entries, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
     changes = account.tier_changes.order_by("-created_at", "-id")
     context["tier_changes"] = list(changes[:RECENT_LIMIT])
@@ -378,7 +378,7 @@ def adjust(request, customer_pk: int):
     form = AdjustForm(request.POST)
     if form.is_valid():
         try:
-            entry = services.points_adjust(
+            entry, _replayed = services.points_adjust(
                 customer=customer,
                 author=request.user,
                 # drawn with the form: a double-click records the adjustment once

@@ -4,6 +4,7 @@ request, cancel a voucher. Both answer with the profile and a message, never a 5
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -64,12 +65,16 @@ def redeem(request, customer_pk: int):
 @login_required
 @permission_required("loyalty.change_redemption", raise_exception=True)
 def redemption_cancel(request, pk: int):
+    visible = customer_visible(user=request.user)
     redemption = get_object_or_404(
-        Redemption.objects.select_related("account", "reward"),
+        # A voucher of a merged customer belongs to the survivor now.
+        Redemption.objects.select_related("account__merged_into", "reward").filter(
+            Q(account__customer__in=visible) | Q(account__merged_into__customer__in=visible)
+        ),
         pk=pk,
-        account__customer__in=customer_visible(user=request.user),
     )
-    customer_pk = redemption.account.customer_id
+    owner = redemption.account if redemption.account.customer_id else redemption.account.merged_into
+    customer_pk = owner.customer_id
     services.redemption_cancel(redemption=redemption, author=request.user)
     messages.success(
         request,

@@ -39,8 +39,8 @@ def test_a_failing_receiver_logs_and_the_sweep_catches_up(
     assert "nightly sweep retries" in caplog.text
     assert not LedgerEntry.objects.exists()
     monkeypatch.undo()
-    assert services.order_events_sweep() == {"earned": 1, "reversed": 0}
-    assert services.order_events_sweep() == {"earned": 0, "reversed": 0}
+    assert services.order_events_sweep() == {"earned": 1, "reversed": 0, "failed": 0}
+    assert services.order_events_sweep() == {"earned": 0, "reversed": 0, "failed": 0}
     assert LedgerEntry.objects.get().order == order
 
 
