@@ -7,6 +7,7 @@ LOYALTY_GRANTS: dict[str, list[str]] = {
     SUPPORT: [
         "loyalty.view_programme",
         "loyalty.view_account",
+        "loyalty.add_account",
         "loyalty.view_ledgerentry",
         "loyalty.view_reward",
         "loyalty.view_redemption",
@@ -29,6 +30,7 @@ LOYALTY_GRANTS: dict[str, list[str]] = {
         "loyalty.add_reward",
         "loyalty.change_reward",
         "loyalty.view_account",
+        "loyalty.add_account",
         "loyalty.view_ledgerentry",
         "loyalty.add_ledgerentry",
         "loyalty.view_redemption",

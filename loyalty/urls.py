@@ -21,5 +21,6 @@ urlpatterns = [
     path("members/<int:customer_pk>/", views.member_detail, name="member-detail"),
     path("members/<int:customer_pk>/adjust/", views.adjust, name="adjust"),
     path("customers/<int:customer_pk>/redeem/", views.redeem, name="redeem"),
+    path("customers/<int:customer_pk>/enrol/", views.enrol, name="enrol"),
     path("redemptions/<int:pk>/cancel/", views.redemption_cancel, name="redemption-cancel"),
 ]

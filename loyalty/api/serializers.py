@@ -24,6 +24,10 @@ class AccountOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+class EnrolInputSerializer(InputSerializer):
+    customer = IdField(queryset=Customer.objects.all())
+
+
 class LedgerEntryOutputSerializer(serializers.ModelSerializer):
     customer = serializers.IntegerField(source="account.customer_id", read_only=True)
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)

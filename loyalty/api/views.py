@@ -65,6 +65,25 @@ class AccountViewSet(
     def get_queryset(self):
         return selectors.account_list(user=self.request.user).order_by("-enrolled_at", "-id")
 
+    @extend_schema(
+        request=s.EnrolInputSerializer,
+        responses={201: s.AccountOutputSerializer, 200: s.AccountOutputSerializer},
+    )
+    def create(self, request):
+        """Enrol a customer: 201 with the new account (and its welcome bonus), or 200 with
+        the account a member already has."""
+        serializer = s.EnrolInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        customer = serializer.validated_data["customer"]
+        _visible(request.user, customer)
+        existed = Account.objects.filter(customer=customer).exists()
+        account = services.account_enrol(customer=customer)
+        account = self.get_queryset().get(pk=account.pk)
+        return Response(
+            s.AccountOutputSerializer(account).data,
+            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+        )
+
 
 class LedgerFilter(django_filters.FilterSet):
     customer = django_filters.ModelChoiceFilter(

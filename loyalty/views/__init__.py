@@ -18,9 +18,10 @@ from loyalty.views.marketing import (
     tier_edit,
     tier_list,
 )
-from loyalty.views.support import redeem, redemption_cancel
+from loyalty.views.support import enrol, redeem, redemption_cancel
 
 __all__ = [
+    "enrol",
     "adjust",
     "member_detail",
     "member_list",

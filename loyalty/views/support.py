@@ -63,6 +63,22 @@ def redeem(request, customer_pk: int):
 
 @require_POST
 @login_required
+@permission_required("loyalty.add_account", raise_exception=True)
+def enrol(request, customer_pk: int):
+    """Enrol the customer in the programme (explicit enrolment, or before a first order);
+    enrolling a member again changes nothing."""
+    customer = _customer(request, customer_pk)
+    try:
+        services.account_enrol(customer=customer)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(name)s is a member now.") % {"name": customer.display_name})
+    return _back(request, customer.pk)
+
+
+@require_POST
+@login_required
 @permission_required("loyalty.change_redemption", raise_exception=True)
 def redemption_cancel(request, pk: int):
     visible = customer_visible(user=request.user)

@@ -165,3 +165,18 @@ def test_a_referral_pays_both_once(marketing_user, support_user, spend_programme
         format="json",
     )
     assert (self_referral.status_code, self_referral.json()["code"]) == (422, "invalid_referral")
+
+
+def test_enrolling_through_the_api_pays_the_welcome_bonus_once(support_user, spend_programme):
+    from loyalty.models import EarnRule
+    from tests.loyalty.conftest import rule
+
+    rule(EarnRule.Kind.SIGNUP, name="Welcome", points=100)
+    customer = factories.customer()
+    api = api_as(support_user)
+    first = api.post("/api/v1/loyalty/accounts/", {"customer": customer.pk}, format="json")
+    again = api.post("/api/v1/loyalty/accounts/", {"customer": customer.pk}, format="json")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["balance"] == again.json()["balance"] == 100
+    unknown = api.post("/api/v1/loyalty/accounts/", {"customer": 10**9}, format="json")
+    assert unknown.status_code == 400

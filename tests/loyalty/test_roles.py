@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from loyalty.models import LedgerEntry, Redemption
+from loyalty.models import Account, LedgerEntry, Redemption
 from tests import factories
 from tests.conftest import api_as
 from tests.loyalty.conftest import earn, reward
@@ -89,3 +89,17 @@ def test_the_loyalty_api_follows_the_role_matrix(
     response = getattr(api_as(role_users[role]), method)(url, body, format="json")
     expected = (201 if method == "post" else 200) if matrix[role] else 403
     assert response.status_code == expected, response.content
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_enrolling_follows_the_role_matrix(client, role_users, spend_programme, role):
+    customer = factories.customer()
+    client.force_login(role_users[role])
+    response = client.post(reverse("loyalty:enrol", args=[customer.pk]))
+    assert response.status_code == (302 if EVERY_ROLE[role] else 403)
+    enrolled = Account.objects.filter(customer=customer).exists()
+    assert enrolled == EVERY_ROLE[role]
+    api = api_as(role_users[role]).post(
+        "/api/v1/loyalty/accounts/", {"customer": customer.pk}, format="json"
+    )
+    assert api.status_code == ((200 if enrolled else 201) if EVERY_ROLE[role] else 403)
