@@ -32,19 +32,3 @@ def birthday_bonuses_task() -> int:
 def order_events_sweep_task() -> dict:
     """Nightly: earn and reverse for order events a crash may have lost."""
     return services.order_events_sweep()
-
-
-# Redelivered or retried, it writes nothing twice (one earn per order and rule).
-@shared_task(
-    name="loyalty.order_event",
-    ignore_result=True,
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    max_retries=5,
-)
-def order_event_task(order_id: int, reverse: bool) -> None:
-    """Earn or reverse the points of one order after crm announced it."""
-    if reverse:
-        services.order_points_reverse(order_id=order_id)
-    else:
-        services.order_points_earn(order_id=order_id)
