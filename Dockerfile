@@ -22,6 +22,9 @@ RUN pip install .
 COPY manage.py ./
 COPY templates ./templates
 COPY static ./static
+COPY locale ./locale
+COPY scripts/compile_messages.py ./scripts/
+RUN python scripts/compile_messages.py
 # collectstatic needs settings to load; these values exist only for this build step.
 RUN DEBUG=false ALLOWED_HOSTS=build EMAIL_URL=consolemail:// \
     SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret-000 \

@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 install: $(STAMP)
+	@$(BIN)/python scripts/compile_messages.py
 
 # The demo: SQLite and Celery's filesystem broker unless DATABASE_URL / REDIS_URL are set.
 run: export DEBUG ?= true

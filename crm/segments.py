@@ -26,7 +26,7 @@ from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, Sum
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from crm.models import Customer, Order, Tag
@@ -61,7 +61,7 @@ class Condition(ABC):
 
     key: str = ""
     label: Any = ""
-    unknown_message: Any = _lazy("unknown value %(v)s.")
+    unknown_message: Any = gettext_lazy("unknown value %(v)s.")
     operators: dict[str, tuple[Any, str]] = {}
     window: bool = False
     order: int = 100
@@ -388,8 +388,8 @@ def _per_customer(orders, aggregate, op: str, value) -> Q:
 class ChoiceFieldCondition(Condition):
     field = ""
     operators = {
-        "in": (_lazy("is one of"), MULTI),
-        "not_in": (_lazy("is none of"), MULTI),
+        "in": (gettext_lazy("is one of"), MULTI),
+        "not_in": (gettext_lazy("is none of"), MULTI),
     }
 
     def q(self, op, value, window_days, today):
@@ -398,25 +398,25 @@ class ChoiceFieldCondition(Condition):
 
 
 class CountryCondition(ChoiceFieldCondition):
-    key, label, field, order = "country", _lazy("Country"), "country", 10
+    key, label, field, order = "country", gettext_lazy("Country"), "country", 10
 
     def choices(self):
         return list(countries)
 
 
 class LanguageCondition(ChoiceFieldCondition):
-    key, label, field, order = "language", _lazy("Language"), "language", 20
+    key, label, field, order = "language", gettext_lazy("Language"), "language", 20
 
     def choices(self):
         return list(settings.LANGUAGES)
 
 
 class OwnerCondition(Condition):
-    key, label, order = "owner", _lazy("Owner"), 30
+    key, label, order = "owner", gettext_lazy("Owner"), 30
     operators = {
-        "is": (_lazy("is"), SINGLE),
-        "is_not": (_lazy("is not"), SINGLE),
-        "none": (_lazy("nobody"), NONE),
+        "is": (gettext_lazy("is"), SINGLE),
+        "is_not": (gettext_lazy("is not"), SINGLE),
+        "none": (gettext_lazy("nobody"), NONE),
     }
 
     def choices(self):
@@ -432,14 +432,14 @@ class OwnerCondition(Condition):
 
 
 class ConsentCondition(Condition):
-    key, label, order = "consent", _lazy("Consent"), 40
+    key, label, order = "consent", gettext_lazy("Consent"), 40
     operators = {
-        "given": (_lazy("given to"), SINGLE),
-        "not_given": (_lazy("not given to"), SINGLE),
+        "given": (gettext_lazy("given to"), SINGLE),
+        "not_given": (gettext_lazy("not given to"), SINGLE),
     }
 
     def choices(self):
-        return [("email", _lazy("emails")), ("sms", _lazy("text messages"))]
+        return [("email", gettext_lazy("emails")), ("sms", gettext_lazy("text messages"))]
 
     def q(self, op, value, window_days, today):
         match = Q(**{f"{value}_consent": True})
@@ -447,12 +447,12 @@ class ConsentCondition(Condition):
 
 
 class CustomerSinceCondition(Condition):
-    key, label, order = "customer_since", _lazy("Customer since"), 50
+    key, label, order = "customer_since", gettext_lazy("Customer since"), 50
     operators = {
-        "before": (_lazy("before"), DATE),
-        "after": (_lazy("after"), DATE),
-        "in_last_days": (_lazy("within the last"), DAYS),
-        "more_than_days_ago": (_lazy("more days ago than"), DAYS),
+        "before": (gettext_lazy("before"), DATE),
+        "after": (gettext_lazy("after"), DATE),
+        "in_last_days": (gettext_lazy("within the last"), DAYS),
+        "more_than_days_ago": (gettext_lazy("more days ago than"), DAYS),
     }
 
     def q(self, op, value, window_days, today):
@@ -467,10 +467,10 @@ class CustomerSinceCondition(Condition):
 
 
 class ClosedCondition(Condition):
-    key, label, order = "closed", _lazy("Relationship"), 60
+    key, label, order = "closed", gettext_lazy("Relationship"), 60
     operators = {
-        "closed": (_lazy("closed (a closing date is reached)"), NONE),
-        "open": (_lazy("open (no closing date reached)"), NONE),
+        "closed": (gettext_lazy("closed (a closing date is reached)"), NONE),
+        "open": (gettext_lazy("open (no closing date reached)"), NONE),
     }
 
     def q(self, op, value, window_days, today):
@@ -479,14 +479,14 @@ class ClosedCondition(Condition):
 
 
 class TagCondition(Condition):
-    key, label, order = "tag", _lazy("Tags"), 70
+    key, label, order = "tag", gettext_lazy("Tags"), 70
     operators = {
-        "has_any": (_lazy("include any of"), MULTI),
-        "has_all": (_lazy("include all of"), MULTI),
-        "has_none": (_lazy("include none of"), MULTI),
+        "has_any": (gettext_lazy("include any of"), MULTI),
+        "has_all": (gettext_lazy("include all of"), MULTI),
+        "has_none": (gettext_lazy("include none of"), MULTI),
     }
 
-    unknown_message = _lazy("the tag %(v)s no longer exists; remove it from the condition.")
+    unknown_message = gettext_lazy("the tag %(v)s no longer exists; remove it from the condition.")
 
     # Tags by id: a renamed tag keeps its segments.
     def choices(self):
@@ -508,10 +508,10 @@ class TagCondition(Condition):
 
 
 class StatusCondition(Condition):
-    key, label, order = "status", _lazy("Status"), 80
+    key, label, order = "status", gettext_lazy("Status"), 80
     operators = {
-        "in": (_lazy("is one of"), MULTI),
-        "not_in": (_lazy("is none of"), MULTI),
+        "in": (gettext_lazy("is one of"), MULTI),
+        "not_in": (gettext_lazy("is none of"), MULTI),
     }
 
     def choices(self):
@@ -529,14 +529,14 @@ class StatusCondition(Condition):
 
 
 _COMPARISONS = {
-    "gte": (_lazy("at least"), NUMBER),
-    "lte": (_lazy("at most"), NUMBER),
-    "eq": (_lazy("exactly"), NUMBER),
+    "gte": (gettext_lazy("at least"), NUMBER),
+    "lte": (gettext_lazy("at most"), NUMBER),
+    "eq": (gettext_lazy("exactly"), NUMBER),
 }
 
 
 class OrderCountCondition(Condition):
-    key, label, order, window = "order_count", _lazy("Completed orders"), 90, True
+    key, label, order, window = "order_count", gettext_lazy("Completed orders"), 90, True
     operators = _COMPARISONS
 
     def q(self, op, value, window_days, today):
@@ -549,8 +549,8 @@ class OrderCountCondition(Condition):
 
 
 class RevenueCondition(Condition):
-    key, label, order, window = "revenue", _lazy("Revenue"), 100, True
-    operators = {"gte": (_lazy("at least"), MONEY), "lte": (_lazy("at most"), MONEY)}
+    key, label, order, window = "revenue", gettext_lazy("Revenue"), 100, True
+    operators = {"gte": (gettext_lazy("at least"), MONEY), "lte": (gettext_lazy("at most"), MONEY)}
 
     def q(self, op, value, window_days, today):
         amount = Decimal(value)
@@ -562,8 +562,8 @@ class RevenueCondition(Condition):
 
 
 class AverageOrderCondition(Condition):
-    key, label, order, window = "average_order", _lazy("Average order value"), 110, True
-    operators = {"gte": (_lazy("at least"), MONEY), "lte": (_lazy("at most"), MONEY)}
+    key, label, order, window = "average_order", gettext_lazy("Average order value"), 110, True
+    operators = {"gte": (gettext_lazy("at least"), MONEY), "lte": (gettext_lazy("at most"), MONEY)}
 
     def q(self, op, value, window_days, today):
         if _stored(window_days, today):
@@ -575,10 +575,10 @@ class AverageOrderCondition(Condition):
 
 
 class DaysSinceLastOrderCondition(Condition):
-    key, label, order = "days_since_last_order", _lazy("Days since the last order"), 120
+    key, label, order = "days_since_last_order", gettext_lazy("Days since the last order"), 120
     operators = {
-        "gte": (_lazy("at least"), DAYS),
-        "lte": (_lazy("at most"), DAYS),
+        "gte": (gettext_lazy("at least"), DAYS),
+        "lte": (gettext_lazy("at most"), DAYS),
     }
 
     def q(self, op, value, window_days, today):
@@ -594,11 +594,11 @@ class DaysSinceLastOrderCondition(Condition):
 
 
 class FirstOrderCondition(Condition):
-    key, label, order = "first_order", _lazy("First order"), 130
+    key, label, order = "first_order", gettext_lazy("First order"), 130
     operators = {
-        "in_last_days": (_lazy("within the last"), DAYS),
-        "more_than_days_ago": (_lazy("more days ago than"), DAYS),
-        "between_days_ago": (_lazy("between"), DAYS_RANGE),
+        "in_last_days": (gettext_lazy("within the last"), DAYS),
+        "more_than_days_ago": (gettext_lazy("more days ago than"), DAYS),
+        "between_days_ago": (gettext_lazy("between"), DAYS_RANGE),
     }
 
     def q(self, op, value, window_days, today):

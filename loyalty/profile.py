@@ -4,7 +4,7 @@ rows crm's merge and delete must respect (crm.extensions)."""
 import uuid
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from crm.extensions import (
     CustomerRecords,
@@ -48,7 +48,7 @@ def register() -> None:
     panel_register(
         ProfilePanel(
             key="loyalty",
-            label=_lazy("Loyalty"),
+            label=gettext_lazy("Loyalty"),
             template="loyalty/panels/_loyalty.html",
             load=_panel,
             permission="loyalty.view_account",
@@ -59,7 +59,7 @@ def register() -> None:
     timeline_source_register(
         TimelineSource(
             kind="points",
-            label=_lazy("Loyalty points"),
+            label=gettext_lazy("Loyalty points"),
             fetch=_ledger_lines,
             permission="loyalty.view_ledgerentry",
             order=40,

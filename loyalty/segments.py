@@ -1,7 +1,7 @@
 """Segment conditions loyalty adds to crm's builder: tier, balance, points earned."""
 
 from django.db.models import Q, Sum
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from crm.segments import MULTI, NONE, NUMBER, Condition, _days_ago, condition_register
 from loyalty.models import Account, LedgerEntry, Tier
@@ -10,17 +10,17 @@ NO_TIER = "none"
 
 
 class TierCondition(Condition):
-    key, label, order = "loyalty_tier", _lazy("Loyalty tier"), 200
+    key, label, order = "loyalty_tier", gettext_lazy("Loyalty tier"), 200
     operators = {
-        "in": (_lazy("is one of"), MULTI),
-        "not_in": (_lazy("is none of"), MULTI),
-        "member": (_lazy("is a member"), NONE),
-        "not_member": (_lazy("is not a member"), NONE),
+        "in": (gettext_lazy("is one of"), MULTI),
+        "not_in": (gettext_lazy("is none of"), MULTI),
+        "member": (gettext_lazy("is a member"), NONE),
+        "not_member": (gettext_lazy("is not a member"), NONE),
     }
 
     def choices(self):
         return [(str(t.pk), t.name) for t in Tier.objects.order_by("threshold")] + [
-            (NO_TIER, _lazy("Member without a tier"))
+            (NO_TIER, gettext_lazy("Member without a tier"))
         ]
 
     def q(self, op, value, window_days, today):
@@ -36,11 +36,11 @@ class TierCondition(Condition):
 
 
 class BalanceCondition(Condition):
-    key, label, order = "loyalty_balance", _lazy("Points balance"), 210
+    key, label, order = "loyalty_balance", gettext_lazy("Points balance"), 210
     operators = {
-        "gte": (_lazy("at least"), NUMBER),
-        "lte": (_lazy("at most"), NUMBER),
-        "negative": (_lazy("below zero (owes points)"), NONE),
+        "gte": (gettext_lazy("at least"), NUMBER),
+        "lte": (gettext_lazy("at most"), NUMBER),
+        "negative": (gettext_lazy("below zero (owes points)"), NONE),
     }
 
     def q(self, op, value, window_days, today):
@@ -56,8 +56,11 @@ class BalanceCondition(Condition):
 
 
 class PointsEarnedCondition(Condition):
-    key, label, order, window = "loyalty_earned", _lazy("Points earned"), 220, True
-    operators = {"gte": (_lazy("at least"), NUMBER), "lte": (_lazy("at most"), NUMBER)}
+    key, label, order, window = "loyalty_earned", gettext_lazy("Points earned"), 220, True
+    operators = {
+        "gte": (gettext_lazy("at least"), NUMBER),
+        "lte": (gettext_lazy("at most"), NUMBER),
+    }
 
     def q(self, op, value, window_days, today):
         earned = LedgerEntry.objects.filter(

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.exceptions import ApplicationError
@@ -317,14 +317,14 @@ def customer_merge(request, pk: int):
 
 
 HISTORY_MODELS = [
-    ("customer", _lazy("Customers")),
-    ("order", _lazy("Orders")),
-    ("interaction", _lazy("Notes, calls and emails")),
-    ("case", _lazy("Cases")),
-    ("team", _lazy("Teams")),
-    ("segment", _lazy("Segments")),
-    ("dataexport", _lazy("Exports")),
-    ("tag", _lazy("Tags")),
+    ("customer", gettext_lazy("Customers")),
+    ("order", gettext_lazy("Orders")),
+    ("interaction", gettext_lazy("Notes, calls and emails")),
+    ("case", gettext_lazy("Cases")),
+    ("team", gettext_lazy("Teams")),
+    ("segment", gettext_lazy("Segments")),
+    ("dataexport", gettext_lazy("Exports")),
+    ("tag", gettext_lazy("Tags")),
 ]
 
 

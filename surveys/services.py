@@ -1,0 +1,386 @@
+"""Survey writes: surveys from templates, invitations, and the one response per link.
+
+A response is checked question by question (range, required, known choices) before
+anything is written; a second submission of the same invitation, even at the same
+moment, stores nothing (the unique key on the invitation) and is told "already
+answered". The completion bonus goes through loyalty's service, once per response; a
+detractor's answer opens exactly one follow-up case through crm's case service.
+"""
+
+import datetime
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.exceptions import ApplicationError
+from crm.models import Case, Customer
+from crm.services import case_open
+from loyalty.services import survey_bonus_award
+from surveys.models import Answer, Invitation, Question, Response, Survey
+
+MAX_TEXT = 5000
+LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
+
+
+def token_new() -> str:
+    """256 random bits, URL-safe (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
+# --- Templates ----------------------------------------------------------------------------
+
+# The standard wording of each scored question, in every interface language.
+NPS_TEXT = {
+    "en": "How likely are you to recommend us to a friend or colleague?",
+    "lv": "Cik ticams ir, ka jūs mūs ieteiktu draugam vai kolēģim?",
+    "lt": "Kiek tikėtina, kad rekomenduotumėte mus draugui ar kolegai?",
+    "pl": "Jak prawdopodobne jest, że polecisz nas znajomemu lub współpracownikowi?",
+    "ru": "Насколько вероятно, что вы порекомендуете нас другу или коллеге?",
+}
+CSAT_TEXT = {
+    "en": "How satisfied are you with how we handled your request?",
+    "lv": "Cik apmierināts esat ar to, kā mēs izskatījām jūsu pieprasījumu?",
+    "lt": "Kaip esate patenkinti, kaip išsprendėme jūsų užklausą?",
+    "pl": "Jak bardzo jesteś zadowolony z tego, jak obsłużyliśmy Twoje zgłoszenie?",
+    "ru": "Насколько вы довольны тем, как мы решили ваш вопрос?",
+}
+CES_TEXT = {
+    "en": "How easy was it to get your issue resolved?",
+    "lv": "Cik viegli bija atrisināt jūsu jautājumu?",
+    "lt": "Kaip lengva buvo išspręsti jūsų klausimą?",
+    "pl": "Jak łatwo było rozwiązać Twoją sprawę?",
+    "ru": "Насколько легко было решить ваш вопрос?",
+}
+COMMENT_TEXT = {
+    "en": "What is the main reason for your score?",
+    "lv": "Kāds ir galvenais jūsu vērtējuma iemesls?",
+    "lt": "Kokia pagrindinė jūsų įvertinimo priežastis?",
+    "pl": "Jaki jest główny powód Twojej oceny?",
+    "ru": "Какова главная причина вашей оценки?",
+}
+TEMPLATES = {
+    "nps": (Question.Kind.NPS, NPS_TEXT),
+    "csat": (Question.Kind.CSAT, CSAT_TEXT),
+    "ces": (Question.Kind.CES, CES_TEXT),
+}
+
+
+@transaction.atomic
+def survey_from_template(
+    *, template: str, name: str, languages: list[str] | None = None, **settings_
+) -> Survey:
+    """A draft survey with the template's scored question (standard wording in every
+    language) and an optional comment: "nps", "csat" (after a case) or "ces"."""
+    if template not in TEMPLATES:
+        raise ValidationError({"template": _("Choose NPS, CSAT or CES.")})
+    kind, text = TEMPLATES[template]
+    languages = languages or list(LANGUAGE_CODES)
+    unknown = [code for code in languages if code not in LANGUAGE_CODES]
+    if unknown or not languages:
+        raise ValidationError({"languages": _("Choose languages the interface speaks.")})
+    survey = Survey(
+        name=(name or "").strip()[:150],
+        languages=languages,
+        title={code: name for code in languages},
+        **settings_,
+    )
+    if not survey.name:
+        raise ValidationError({"name": _("Give the survey a name.")})
+    survey.full_clean()
+    survey.save()
+    Question.objects.create(survey=survey, position=1, kind=kind, text=text, required=True)
+    Question.objects.create(
+        survey=survey, position=2, kind=Question.Kind.TEXT, text=COMMENT_TEXT, required=False
+    )
+    return survey
+
+
+@transaction.atomic
+def survey_status_set(*, survey: Survey, status: str) -> Survey:
+    """Open (draft → active) or close a survey; a closed survey answers no more links."""
+    if status not in Survey.Status.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    survey.status = status
+    if status == Survey.Status.ACTIVE and survey.allow_anonymous and not survey.public_token:
+        survey.public_token = token_new()
+    survey.save(update_fields=["status", "public_token", "updated_at"])
+    return survey
+
+
+# --- Invitations ----------------------------------------------------------------------------
+
+
+def _language_for(survey: Survey, customer: Customer | None) -> str:
+    wanted = customer.language if customer else settings.LANGUAGE_CODE
+    return wanted if wanted in survey.languages else survey.languages[0]
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    survey: Survey,
+    customer: Customer,
+    channel: str = Invitation.Channel.EMAIL,
+    trigger: str = Invitation.Trigger.MANUAL,
+    trigger_key: str = "",
+    now: datetime.datetime | None = None,
+) -> Invitation:
+    """A personal link for one customer, respecting the survey's rules:
+
+    - `survey_inactive`: only an active survey invites;
+    - `no_email_consent`: an email invitation needs the customer's email consent and
+      address;
+    - `too_soon`: no invitation within the survey's frequency of the customer's last one
+      (of any survey);
+    - `already_invited`: one invitation per survey and customer (and per trigger key).
+    """
+    now = now or timezone.now()
+    if survey.status != Survey.Status.ACTIVE:
+        raise ApplicationError(
+            "survey_inactive", _("Only an active survey sends invitations."), status_code=409
+        )
+    if channel == Invitation.Channel.EMAIL and not (customer.email_consent and customer.email):
+        raise ApplicationError(
+            "no_email_consent",
+            _("%(name)s has not agreed to emails.") % {"name": customer.display_name},
+            status_code=409,
+        )
+    if survey.frequency_days:
+        recent = Invitation.objects.filter(
+            customer=customer,
+            created_at__gt=now - datetime.timedelta(days=survey.frequency_days),
+        )
+        if recent.exists():
+            raise ApplicationError(
+                "too_soon",
+                _("%(name)s was asked less than %(days)s days ago.")
+                % {"name": customer.display_name, "days": survey.frequency_days},
+                status_code=409,
+            )
+    invitation = Invitation(
+        survey=survey,
+        customer=customer,
+        token=token_new(),
+        channel=channel,
+        language=_language_for(survey, customer),
+        trigger=trigger,
+        trigger_key=trigger_key,
+        created_at=now,
+        expires_at=now + datetime.timedelta(days=survey.response_days),
+    )
+    try:
+        with transaction.atomic():
+            invitation.save()
+    except IntegrityError:
+        raise ApplicationError(
+            "already_invited",
+            _("%(name)s is already invited to this survey.") % {"name": customer.display_name},
+            status_code=409,
+        ) from None
+    return invitation
+
+
+class LinkError(ApplicationError):
+    """A link that cannot be answered: unknown (404), expired or closed (410)."""
+
+
+def invitation_for_token(*, token: str) -> Invitation:
+    """The invitation behind a personal link, or the survey's public link (a new
+    anonymous invitation each time it is answered). Raises LinkError."""
+    token = (token or "").strip()
+    invitation = None
+    if 20 <= len(token) <= 64:
+        invitation = (
+            Invitation.objects.select_related("survey", "customer").filter(token=token).first()
+        )
+        if invitation is None:
+            survey = Survey.objects.filter(public_token=token, allow_anonymous=True).first()
+            if survey is not None:
+                now = timezone.now()
+                invitation = Invitation(
+                    survey=survey,
+                    token=token,
+                    channel=Invitation.Channel.LINK,
+                    language=survey.languages[0],
+                    created_at=now,
+                    expires_at=now + datetime.timedelta(days=survey.response_days),
+                )
+    if invitation is None:
+        raise LinkError("unknown_link", _("This survey link is not known."), status_code=404)
+    if invitation.survey.status != Survey.Status.ACTIVE:
+        raise LinkError("survey_closed", _("This survey is closed."), status_code=410)
+    if invitation.pk and invitation.expires_at <= timezone.now():
+        raise LinkError("link_expired", _("This survey link has expired."), status_code=410)
+    return invitation
+
+
+def invitation_opened(*, invitation: Invitation) -> None:
+    """Stamp the first opening of a personal link."""
+    if invitation.pk and invitation.opened_at is None:
+        Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(
+            opened_at=timezone.now()
+        )
+
+
+# --- Responses ------------------------------------------------------------------------------
+
+
+def _clean_answer(question: Question, raw: Any, language: str) -> dict | None:
+    """One answer in stored form, None when skipped; ValidationError naming the question."""
+    field = f"q{question.pk}"
+    empty = raw is None or raw == "" or raw == []
+    if empty:
+        if question.required:
+            raise ValidationError({field: _("Please answer this question.")})
+        return None
+    if question.scored:
+        low, high = Question.SCALES[question.kind]
+        text = str(raw).strip()
+        if isinstance(raw, bool) or not text.isascii() or not text.lstrip("-").isdigit():
+            raise ValidationError({field: _("Choose a number.")})
+        score = int(text)
+        if not low <= score <= high:
+            raise ValidationError(
+                {field: _("Choose a number from %(low)s to %(high)s.") % {"low": low, "high": high}}
+            )
+        return {"score": score}
+    if question.kind == Question.Kind.TEXT:
+        text = str(raw).replace("\x00", "").strip()
+        if len(text) > MAX_TEXT:
+            raise ValidationError(
+                {field: _("Keep the answer under %(n)s characters.") % {"n": MAX_TEXT}}
+            )
+        if not text:
+            if question.required:
+                raise ValidationError({field: _("Please answer this question.")})
+            return None
+        return {"text": text}
+    allowed = {str(choice.get("value")) for choice in question.choices}
+    values = raw if isinstance(raw, list) else [raw]
+    values = [str(v) for v in values if v not in (None, "")]
+    if question.kind == Question.Kind.SINGLE and len(values) != 1:
+        raise ValidationError({field: _("Choose one answer.")})
+    if not values or any(v not in allowed for v in values):
+        raise ValidationError({field: _("Choose from the answers given.")})
+    return {"choices": list(dict.fromkeys(values))}
+
+
+def _category(question: Question, score: int, survey: Survey) -> str:
+    if question.kind == Question.Kind.NPS:
+        if score <= survey.nps_detractor_max:
+            return "detractor"
+        return "promoter" if score >= 9 else "passive"
+    limit = survey.csat_detractor_max if question.kind == "csat" else survey.ces_detractor_max
+    return "detractor" if score <= limit else "ok"
+
+
+@transaction.atomic
+def response_submit(
+    *, token: str, answers: dict[str, Any], language: str | None = None
+) -> Response:
+    """Store a customer's answers to the link's survey, once.
+
+    `answers` maps "q<question id>" to a score, a choice (or list of choices) or text.
+    Raises LinkError (unknown, expired, closed), ValidationError with one message per
+    question, or ApplicationError `already_answered` (409) for a second submission."""
+    invitation = invitation_for_token(token=token)
+    if invitation.pk:
+        # The row lock queues concurrent submissions of one link; the unique key on the
+        # response is the last guard.
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.responded_at is not None:
+            raise ApplicationError(
+                "already_answered", _("This survey has been answered already."), status_code=409
+            )
+    survey = invitation.survey
+    questions = list(survey.questions.order_by("position"))
+    language = language if language in survey.languages else invitation.language
+    cleaned, errors = {}, {}
+    for question in questions:
+        try:
+            cleaned[question] = _clean_answer(question, answers.get(f"q{question.pk}"), language)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    unknown = set(answers) - {f"q{q.pk}" for q in questions}
+    for name in sorted(unknown)[:20]:
+        errors[str(name)[:50]] = [_("Unknown question.")]
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    if not invitation.pk:  # the public link: an anonymous invitation of its own
+        invitation.token = token_new()
+        invitation.created_at = now
+        invitation.save()
+    headline = next((q for q in questions if q.scored and cleaned.get(q)), None)
+    comment = next(
+        (cleaned[q]["text"] for q in questions if q.kind == "text" and cleaned.get(q)), ""
+    )
+    response = Response(
+        survey=survey,
+        invitation=invitation,
+        customer=invitation.customer,
+        language=language,
+        submitted_at=now,
+        comment=comment,
+    )
+    if headline is not None:
+        response.score_kind = headline.kind
+        response.score = cleaned[headline]["score"]
+        response.category = _category(headline, response.score, survey)
+    try:
+        with transaction.atomic():
+            response.save()
+    except IntegrityError:
+        raise ApplicationError(
+            "already_answered", _("This survey has been answered already."), status_code=409
+        ) from None
+    Answer.objects.bulk_create(
+        Answer(response=response, question=question, **value)
+        for question, value in cleaned.items()
+        if value
+    )
+    Invitation.objects.filter(pk=invitation.pk).update(responded_at=now)
+    if invitation.customer is not None:
+        _bonus(response, survey, invitation.customer)
+        if response.category == "detractor":
+            _follow_up(response, survey, invitation.customer)
+    return response
+
+
+def _bonus(response: Response, survey: Survey, customer: Customer) -> None:
+    if not survey.completion_bonus:
+        return
+    entry = survey_bonus_award(
+        customer=customer,
+        response_id=response.pk,
+        survey_name=survey.name,
+        points=survey.completion_bonus,
+    )
+    if entry is not None:
+        response.bonus_points = entry.points
+        response.save(update_fields=["bonus_points"])
+
+
+def _follow_up(response: Response, survey: Survey, customer: Customer) -> None:
+    """Exactly one case per detractor response (the response holds it), assigned to the
+    customer's owner when they work cases, due in two days."""
+    owner = customer.owner
+    assignee = owner if owner and owner.is_active and owner.has_perm("crm.change_case") else None
+    label = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}[response.score_kind]
+    case = case_open(
+        customer=customer,
+        subject=_("Follow up: %(kind)s %(score)s in %(survey)s")
+        % {"kind": label, "score": response.score, "survey": survey.name},
+        description=response.comment or _("(no comment)"),
+        priority=Case.Priority.HIGH,
+        source=Case.Source.SURVEY,
+        assignee=assignee,
+        due_at=timezone.now() + datetime.timedelta(days=2),
+    )
+    response.follow_up = case
+    response.save(update_fields=["follow_up"])
