@@ -218,6 +218,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "loyalty.tiers_recompute",
         "schedule": crontab(hour=2, minute=0),
     },
+    "surveys-first-order-invitations": {
+        "task": "surveys.first_order_invitations",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    "surveys-reminders": {"task": "surveys.reminders_send", "schedule": crontab(hour=10, minute=0)},
     "loyalty-birthday-bonuses": {
         "task": "loyalty.birthday_bonuses",
         "schedule": crontab(hour=6, minute=0),
@@ -289,6 +294,8 @@ except (ValueError, KeyError) as exc:
         f"EMAIL_URL is not an email URL (smtp://user:pass@host:587): {exc}"
     ) from None
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Retain <retain@localhost>")
+# Where customers reach the public survey pages (links in survey emails).
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Internationalisation and business settings -------------------------------------------

@@ -35,6 +35,20 @@ class Survey(models.Model):
     frequency_days = models.PositiveSmallIntegerField(
         _("survey a customer at most once per (days)"), default=90
     )
+
+    class Trigger(models.TextChoices):
+        NONE = "", _("Sent by staff only")
+        CASE_RESOLVED = "case_resolved", _("When a case is resolved")
+        FIRST_ORDER = "first_order", _("Some days after the first order")
+
+    trigger = models.CharField(
+        _("sent automatically"), max_length=15, choices=Trigger.choices, default="", blank=True
+    )
+    trigger_days = models.PositiveSmallIntegerField(_("days after the first order"), default=14)
+    reminder_days = models.PositiveSmallIntegerField(
+        _("remind non-responders after (days)"), default=5
+    )
+    reminder_max = models.PositiveSmallIntegerField(_("at most this many reminders"), default=1)
     allow_anonymous = models.BooleanField(_("anonymous public link"), default=False)
     public_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
     # Detractor thresholds: an answer at or below opens a follow-up case.
@@ -62,6 +76,11 @@ class Survey(models.Model):
             models.CheckConstraint(
                 condition=Q(completion_bonus__isnull=True) | Q(completion_bonus__lte=1_000_000),
                 name="surveys_bonus_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(trigger_days__lte=365, reminder_days__gte=1, reminder_days__lte=60)
+                & Q(reminder_max__lte=5),
+                name="surveys_timing_range",
             ),
             models.CheckConstraint(
                 condition=Q(nps_detractor_max__lte=10, csat_detractor_max__lte=5)

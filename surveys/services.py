@@ -13,8 +13,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from config.exceptions import ApplicationError
@@ -384,3 +387,148 @@ def _follow_up(response: Response, survey: Survey, customer: Customer) -> None:
     )
     response.follow_up = case
     response.save(update_fields=["follow_up"])
+
+
+# --- Sending, triggers and reminders ----------------------------------------------------------
+
+
+def invitation_link(invitation: Invitation) -> str:
+    return f"{settings.PUBLIC_BASE_URL}/s/{invitation.token}/"
+
+
+def invitation_send(*, invitation_id: int, reminder: bool = False) -> bool:
+    """Email an invitation (or a reminder) in its language through Django's email backend;
+    False when there is nothing to send: already answered, expired, the survey closed,
+    consent withdrawn, or (not a reminder) sent already. A failure to send raises, so
+    the task retries; the row lock keeps two workers from sending twice."""
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("survey", "customer")
+            .filter(pk=invitation_id)
+            .first()
+        )
+        now = timezone.now()
+        if (
+            invitation is None
+            or invitation.customer is None
+            or invitation.responded_at is not None
+            or invitation.expires_at <= now
+            or invitation.survey.status != Survey.Status.ACTIVE
+            or not (invitation.customer.email_consent and invitation.customer.email)
+            or (invitation.sent_at is not None and not reminder)
+        ):
+            return False
+        survey = invitation.survey
+        with translation.override(invitation.language):
+            context = {
+                "survey": survey,
+                "title": survey.title.get(invitation.language) or survey.name,
+                "customer": invitation.customer,
+                "link": invitation_link(invitation),
+                "reminder": reminder,
+                "expires_at": invitation.expires_at,
+            }
+            subject = render_to_string("surveys/email/invitation_subject.txt", context).strip()
+            body = render_to_string("surveys/email/invitation.txt", context)
+            EmailMessage(
+                subject=" ".join(subject.split()), body=body, to=[invitation.customer.email]
+            ).send()
+        if reminder:
+            invitation.reminders_sent += 1
+            invitation.last_reminder_at = now
+            invitation.save(update_fields=["reminders_sent", "last_reminder_at"])
+        else:
+            invitation.sent_at = now
+            invitation.save(update_fields=["sent_at"])
+    return True
+
+
+def _send_later(invitation: Invitation) -> None:
+    if invitation.channel != Invitation.Channel.EMAIL:
+        return
+    from surveys.tasks import invitation_send_task
+
+    invitation_id = invitation.pk
+    transaction.on_commit(lambda: invitation_send_task.delay(invitation_id))
+
+
+def invitations_for_trigger(*, trigger: str, customer_id: int, key: str) -> list[Invitation]:
+    """Invite the customer to every active survey sent on this trigger, at most once per
+    survey and trigger key; invitations the rules refuse (consent, frequency, invited
+    already) are skipped. Emails go out after commit."""
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        return []
+    made = []
+    for survey in Survey.objects.filter(status=Survey.Status.ACTIVE, trigger=trigger):
+        try:
+            with transaction.atomic():
+                invitation = invitation_create(
+                    survey=survey, customer=customer, trigger=trigger, trigger_key=key
+                )
+        except ApplicationError:
+            continue
+        _send_later(invitation)
+        made.append(invitation)
+    return made
+
+
+def invitations_send(*, survey: Survey, customers) -> dict[str, int]:
+    """Invite a list of customers (or a segment's members) by email; returns how many
+    were invited and how many each rule skipped."""
+    counts: dict[str, int] = {"invited": 0}
+    for customer in customers:
+        try:
+            with transaction.atomic():
+                invitation = invitation_create(survey=survey, customer=customer)
+        except ApplicationError as exc:
+            counts[exc.code] = counts.get(exc.code, 0) + 1
+            continue
+        _send_later(invitation)
+        counts["invited"] += 1
+    return counts
+
+
+def first_order_invitations(*, today: datetime.date | None = None) -> int:
+    """Nightly: invite the customers whose first completed order was `trigger_days` ago
+    to each active "after the first order" survey; once per customer and survey."""
+    today = today or timezone.localdate()
+    made = 0
+    for survey in Survey.objects.filter(
+        status=Survey.Status.ACTIVE, trigger=Survey.Trigger.FIRST_ORDER
+    ):
+        day = today - datetime.timedelta(days=survey.trigger_days)
+        start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+        end = start + datetime.timedelta(days=1)
+        for customer_id in Customer.objects.filter(
+            first_order_at__gte=start, first_order_at__lt=end
+        ).values_list("pk", flat=True):
+            made += len(
+                invitations_for_trigger(
+                    trigger=Survey.Trigger.FIRST_ORDER,
+                    customer_id=customer_id,
+                    key=f"first-order:{customer_id}",
+                )
+            )
+    return made
+
+
+def reminders_send(*, now: datetime.datetime | None = None) -> int:
+    """Nightly: remind who has not answered, `reminder_days` after the invitation or the
+    last reminder, at most `reminder_max` times, while the link is valid."""
+    now = now or timezone.now()
+    sent = 0
+    due = Invitation.objects.filter(
+        survey__status=Survey.Status.ACTIVE,
+        channel=Invitation.Channel.EMAIL,
+        sent_at__isnull=False,
+        responded_at__isnull=True,
+        expires_at__gt=now,
+        reminders_sent__lt=F("survey__reminder_max"),
+    ).select_related("survey")
+    for invitation in due.iterator():
+        last = invitation.last_reminder_at or invitation.sent_at
+        if now - last >= datetime.timedelta(days=invitation.survey.reminder_days):
+            sent += invitation_send(invitation_id=invitation.pk, reminder=True)
+    return sent
