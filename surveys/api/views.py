@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from config.api import InputSerializer
 from surveys import services
-from surveys.views import _limited
+from surveys.views.public import _limited
 
 
 class PublicResponseInputSerializer(InputSerializer):
