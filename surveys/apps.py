@@ -14,5 +14,6 @@ class SurveysConfig(AppConfig):
 
         role_grants_register(app_label="surveys", grants=SURVEYS_GRANTS)
         signals.case_resolved.connect(receivers.on_case_resolved, dispatch_uid="surveys.csat")
+        signals.demo_data_loaded.connect(receivers.on_demo_data_loaded, dispatch_uid="surveys.demo")
         profile.register()
         segments.register()

@@ -261,7 +261,9 @@ def test_an_app_grants_only_its_own_permissions_to_known_roles():
         role_grants_register(app_label="loyalty", grants={"Cashier": ["loyalty.view_x"]})
     # The refused declarations changed nothing: loyalty keeps the grants it declared.
     granted = role_permissions()
-    assert all(code.split(".")[0] in {"crm", "loyalty", "surveys"} for c in granted.values() for code in c)
+    assert all(
+        code.split(".")[0] in {"crm", "loyalty", "surveys"} for c in granted.values() for code in c
+    )
     assert "loyalty.view_account" in granted["Support"]
     assert "crm.delete_customer" not in granted["Support"]
 
