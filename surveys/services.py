@@ -115,6 +115,76 @@ def survey_status_set(*, survey: Survey, status: str) -> Survey:
     return survey
 
 
+# Scored questions lock once a survey has answers: changing a scale, or removing a
+# scored question, would mix answers to different questions in one NPS / CSAT / CES.
+# The wording (per language) may still be corrected; a new question means a new survey.
+
+
+def _locked(question: Question) -> bool:
+    return question.scored and question.survey.responses.exists()
+
+
+@transaction.atomic
+def question_save(
+    *, survey: Survey, data: dict[str, Any], question: Question | None = None
+) -> Question:
+    """Add a question or change one: kind, required, text per language, choices.
+
+    Refused with `question_locked` (409) when the change would touch a scored question
+    of a survey that has answers (its kind or whether it is required); its text may
+    still change. Questions cannot be added to a survey that has answers."""
+    allowed = {"kind", "required", "text", "choices", "position"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
+    answered = survey.responses.exists()
+    if question is None:
+        if answered:
+            raise ApplicationError(
+                "question_locked",
+                _("This survey has answers; add questions in a new survey."),
+                status_code=409,
+            )
+        question = Question(survey=survey)
+        data.setdefault("position", (survey.questions.count() or 0) + 1)
+    elif _locked(question) and any(
+        name in data and data[name] != getattr(question, name) for name in ("kind", "required")
+    ):
+        raise ApplicationError(
+            "question_locked",
+            _("This question has answers; only its wording can change."),
+            status_code=409,
+        )
+    for name, value in data.items():
+        setattr(question, name, value)
+    texts = question.text if isinstance(question.text, dict) else {}
+    missing = [code for code in survey.languages if not str(texts.get(code, "")).strip()]
+    if missing:
+        raise ValidationError(
+            {
+                "text": _("Give the question in every language of the survey: %(codes)s.")
+                % {"codes": ", ".join(missing)}
+            }
+        )
+    if question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE) and not question.choices:
+        raise ValidationError({"choices": _("Give at least one answer to choose from.")})
+    question.full_clean()
+    question.save()
+    return question
+
+
+@transaction.atomic
+def question_delete(*, question: Question) -> None:
+    """Remove a question; refused (`question_locked`) once its survey has answers."""
+    if question.survey.responses.exists():
+        raise ApplicationError(
+            "question_locked",
+            _("This survey has answers; its questions stay as they were answered."),
+            status_code=409,
+        )
+    question.delete()
+
+
 # --- Invitations ----------------------------------------------------------------------------
 
 

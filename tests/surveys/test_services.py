@@ -194,3 +194,26 @@ def test_the_public_link_takes_anonymous_answers(db):
     second = services.response_submit(token=survey.public_token, answers={nps_id(survey): 4})
     assert first.customer is None and second.pk != first.pk
     assert not Case.objects.exists()  # nobody to follow up with
+
+
+def test_scored_questions_lock_once_there_are_answers(survey, invitation):
+    nps = survey.questions.get(kind="nps")
+    services.question_save(survey=survey, question=nps, data={"required": False})
+    services.question_save(survey=survey, question=nps, data={"required": True})
+    services.response_submit(token=invitation.token, answers={f"q{nps.pk}": 9})
+    for change in ({"kind": "csat"}, {"required": False}):
+        with pytest.raises(ApplicationError) as refused:
+            services.question_save(survey=survey, question=nps, data=change)
+        assert refused.value.code == "question_locked"
+    with pytest.raises(ApplicationError):
+        services.question_delete(question=nps)
+    with pytest.raises(ApplicationError):
+        services.question_save(survey=survey, data={"kind": "text", "text": {"en": "x", "lv": "y"}})
+    reworded = {"en": "Would you recommend us?", "lv": "Vai jūs mūs ieteiktu?"}
+    assert (
+        services.question_save(survey=survey, question=nps, data={"text": reworded}).text
+        == reworded
+    )
+    with pytest.raises(ValidationError) as missing:
+        services.question_save(survey=survey, question=nps, data={"text": {"en": "Only English"}})
+    assert "lv" in missing.value.message_dict["text"][0]
