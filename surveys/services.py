@@ -108,6 +108,12 @@ def survey_status_set(*, survey: Survey, status: str) -> Survey:
     """Open (draft → active) or close a survey; a closed survey answers no more links."""
     if status not in Survey.Status.values:
         raise ValidationError({"status": _("Unknown status.")})
+    if status == Survey.Status.DRAFT and survey.status != Survey.Status.DRAFT:
+        raise ApplicationError(
+            "invalid_status_change",
+            _("A survey that was sent cannot become a draft again."),
+            status_code=409,
+        )
     survey.status = status
     if status == Survey.Status.ACTIVE and survey.allow_anonymous and not survey.public_token:
         survey.public_token = token_new()
@@ -221,6 +227,12 @@ def invitation_create(
         raise ApplicationError(
             "no_email_consent",
             _("%(name)s has not agreed to emails.") % {"name": customer.display_name},
+            status_code=409,
+        )
+    if Invitation.objects.filter(survey=survey, customer=customer).exists():
+        raise ApplicationError(
+            "already_invited",
+            _("%(name)s is already invited to this survey.") % {"name": customer.display_name},
             status_code=409,
         )
     if survey.frequency_days:
@@ -344,12 +356,23 @@ def _clean_answer(question: Question, raw: Any, language: str) -> dict | None:
 
 
 def _category(question: Question, score: int, survey: Survey) -> str:
+    """NPS: the standard categories (0-6, 7-8, 9-10; docs/metrics.md) whatever the
+    survey's follow-up threshold. CSAT and CES: below the survey's threshold or not."""
     if question.kind == Question.Kind.NPS:
-        if score <= survey.nps_detractor_max:
-            return "detractor"
-        return "promoter" if score >= 9 else "passive"
+        return "detractor" if score <= 6 else "promoter" if score >= 9 else "passive"
     limit = survey.csat_detractor_max if question.kind == "csat" else survey.ces_detractor_max
     return "detractor" if score <= limit else "ok"
+
+
+def _needs_follow_up(response: Response, survey: Survey) -> bool:
+    """At or below the survey's threshold for its kind (NPS 0-6, CSAT 1-2, CES 1-3 unless
+    the survey says otherwise)."""
+    limits = {
+        "nps": survey.nps_detractor_max,
+        "csat": survey.csat_detractor_max,
+        "ces": survey.ces_detractor_max,
+    }
+    return response.score is not None and response.score <= limits[response.score_kind]
 
 
 @transaction.atomic
@@ -420,7 +443,7 @@ def response_submit(
     Invitation.objects.filter(pk=invitation.pk).update(responded_at=now)
     if invitation.customer is not None:
         _bonus(response, survey, invitation.customer)
-        if response.category == "detractor":
+        if _needs_follow_up(response, survey):
             _follow_up(response, survey, invitation.customer)
     return response
 
@@ -514,7 +537,8 @@ def invitation_send(*, invitation_id: int, reminder: bool = False) -> bool:
     return True
 
 
-def _send_later(invitation: Invitation) -> None:
+def invitation_send_later(*, invitation: Invitation) -> None:
+    """Queue the invitation's email after commit (email invitations only)."""
     if invitation.channel != Invitation.Channel.EMAIL:
         return
     from surveys.tasks import invitation_send_task
@@ -539,7 +563,7 @@ def invitations_for_trigger(*, trigger: str, customer_id: int, key: str) -> list
                 )
         except ApplicationError:
             continue
-        _send_later(invitation)
+        invitation_send_later(invitation=invitation)
         made.append(invitation)
     return made
 
@@ -555,7 +579,7 @@ def invitations_send(*, survey: Survey, customers) -> dict[str, int]:
         except ApplicationError as exc:
             counts[exc.code] = counts.get(exc.code, 0) + 1
             continue
-        _send_later(invitation)
+        invitation_send_later(invitation=invitation)
         counts["invited"] += 1
     return counts
 

@@ -2,5 +2,21 @@
 pages (surveys, results, invitations)."""
 
 from surveys.views.public import survey_page
+from surveys.views.staff import (
+    response_export,
+    survey_create,
+    survey_detail,
+    survey_invite,
+    survey_list,
+    survey_status,
+)
 
-__all__ = ["survey_page"]
+__all__ = [
+    "response_export",
+    "survey_create",
+    "survey_detail",
+    "survey_invite",
+    "survey_list",
+    "survey_page",
+    "survey_status",
+]
