@@ -1,5 +1,6 @@
 """Extension points of the customer profile: panels, timeline sources, quick searches,
-and the records higher apps keep about a customer (merges and deletes).
+cards on the case page, and the records higher apps keep about a customer (merges and
+deletes).
 
 crm shows on its profile what higher apps know about a customer (a loyalty balance,
 survey answers, churn risk) without importing them, not even by a string name. Each
@@ -95,6 +96,22 @@ class QuickSearch:
 
 
 @dataclass(frozen=True)
+class CasePanel:
+    """A card beside a support case (the survey answer behind it, ...).
+
+    `load(case, user)` returns the template's context, or None to hide the card for this
+    case and user, in a fixed number of queries; cards sort by `order`, then key.
+    """
+
+    key: str
+    label: Any
+    template: str
+    load: Callable[..., dict | None]
+    permission: str | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class CustomerRecords:
     """Rows an app keeps about each customer, which merges and deletes must respect.
 
@@ -114,6 +131,7 @@ _panels: dict[str, ProfilePanel] = {}
 _sources: dict[str, TimelineSource] = {}
 _searches: dict[str, QuickSearch] = {}
 _records: dict[str, CustomerRecords] = {}
+_case_panels: dict[str, CasePanel] = {}
 
 
 def panel_register(panel: ProfilePanel) -> None:
@@ -137,6 +155,19 @@ def quick_search_register(search: QuickSearch) -> None:
     if search.key in _searches and _searches[search.key] != search:
         raise ImproperlyConfigured(f"A quick search {search.key!r} is registered already.")
     _searches[search.key] = search
+
+
+def case_panel_register(panel: CasePanel) -> None:
+    """Add a card to the case page; a second card with the same key is a programming error."""
+    if panel.key in _case_panels and _case_panels[panel.key] != panel:
+        raise ImproperlyConfigured(f"A case panel {panel.key!r} is registered already.")
+    _case_panels[panel.key] = panel
+
+
+def case_panels_for(*, user) -> list[CasePanel]:
+    """The case cards this user may see, in display order."""
+    visible = [p for p in _case_panels.values() if _allowed(user, p.permission)]
+    return sorted(visible, key=lambda p: (p.order, p.key))
 
 
 def customer_records_register(records: CustomerRecords) -> None:

@@ -7,12 +7,14 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.extensions import (
+    CasePanel,
     CustomerRecords,
     ProfilePanel,
     QuickResult,
     QuickSearch,
     TimelineEntry,
     TimelineSource,
+    case_panel_register,
     customer_records_register,
     panel_register,
     quick_search_register,
@@ -109,7 +111,27 @@ def _orders_block_delete(*, customer: Customer) -> str | None:
     return None
 
 
+def _other_cases(case: Case, user) -> dict | None:
+    """One query: the customer's other active cases, newest first (at most five)."""
+    others = list(
+        Case.objects.filter(customer_id=case.customer_id, status__in=Case.ACTIVE)
+        .exclude(pk=case.pk)
+        .order_by("-opened_at", "-pk")[:5]
+    )
+    return {"cases": others} if others else None
+
+
 def register() -> None:
+    case_panel_register(
+        CasePanel(
+            key="other-cases",
+            label=_("Other active cases"),
+            template="crm/panels/_other_cases.html",
+            load=_other_cases,
+            permission="crm.view_case",
+            order=50,
+        )
+    )
     customer_records_register(CustomerRecords(key="orders", blocks_delete=_orders_block_delete))
     quick_search_register(
         QuickSearch(

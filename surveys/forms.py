@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config.exceptions import ApplicationError
+from crm.models import Team
 from surveys.models import Survey
 
 TEMPLATE_CHOICES = [
@@ -102,6 +103,14 @@ class SurveyCreateForm(forms.Form):
         label=gettext_lazy("Anonymous public link"),
         required=False,
         help_text=gettext_lazy("Anyone with the link can answer, without a personal invitation."),
+    )
+
+    follow_up_team = forms.ModelChoiceField(
+        label=gettext_lazy("Team for follow-up cases"),
+        queryset=Team.objects.order_by("name"),
+        required=False,
+        empty_label=gettext_lazy("No team (unassigned)"),
+        help_text=gettext_lazy("A detractor's case goes to the customer's owner, else here."),
     )
 
     def service_data(self) -> dict:

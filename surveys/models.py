@@ -50,6 +50,15 @@ class Survey(models.Model):
     )
     reminder_max = models.PositiveSmallIntegerField(_("at most this many reminders"), default=1)
     allow_anonymous = models.BooleanField(_("anonymous public link"), default=False)
+    # Follow-up cases go to the customer's owner; without one, to this team's queue.
+    follow_up_team = models.ForeignKey(
+        "crm.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("team for follow-up cases"),
+    )
     public_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
     # Detractor thresholds: an answer at or below opens a follow-up case.
     nps_detractor_max = models.PositiveSmallIntegerField(default=6)

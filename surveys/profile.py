@@ -4,9 +4,11 @@ the timeline (crm.extensions)."""
 from django.utils.translation import gettext_lazy
 
 from crm.extensions import (
+    CasePanel,
     ProfilePanel,
     TimelineEntry,
     TimelineSource,
+    case_panel_register,
     panel_register,
     timeline_source_register,
 )
@@ -35,7 +37,46 @@ def _responses_between(customer, start, end, limit) -> list[TimelineEntry]:
     ]
 
 
+def _loop(case, user) -> dict | None:
+    """The answer behind a follow-up case, the loop's state and whether the customer's
+    next answer of the same kind improved; two queries (none for other cases)."""
+    if case.source != "survey":
+        return None
+    response = Response.objects.filter(follow_up=case).select_related("survey").first()
+    if response is None:
+        return None
+    if case.status in ("resolved", "closed"):
+        state = "resolved"
+    elif case.first_response_at is not None:
+        state = "contacted"
+    else:
+        state = "open"
+    following = (
+        Response.objects.filter(
+            customer_id=response.customer_id,
+            score_kind=response.score_kind,
+            submitted_at__gt=response.submitted_at,
+        )
+        .order_by("submitted_at", "id")
+        .first()
+    )
+    trend = None
+    if following is not None and following.score is not None:
+        trend = (following.score > response.score) - (following.score < response.score)
+    return {"response": response, "state": state, "following": following, "trend": trend}
+
+
 def register() -> None:
+    case_panel_register(
+        CasePanel(
+            key="survey-loop",
+            label=gettext_lazy("Survey answer"),
+            template="surveys/panels/_loop.html",
+            load=_loop,
+            permission="surveys.view_response",
+            order=10,
+        )
+    )
     panel_register(
         ProfilePanel(
             key="surveys",

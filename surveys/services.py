@@ -464,9 +464,11 @@ def _bonus(response: Response, survey: Survey, customer: Customer) -> None:
 
 def _follow_up(response: Response, survey: Survey, customer: Customer) -> None:
     """Exactly one case per detractor response (the response holds it), assigned to the
-    customer's owner when they work cases, due in two days."""
+    customer's owner when they work cases, else to the survey's follow-up team's queue;
+    due in two days."""
     owner = customer.owner
     assignee = owner if owner and owner.is_active and owner.has_perm("crm.change_case") else None
+    team = survey.follow_up_team if assignee is None else None
     label = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}[response.score_kind]
     case = case_open(
         customer=customer,
@@ -476,6 +478,7 @@ def _follow_up(response: Response, survey: Survey, customer: Customer) -> None:
         priority=Case.Priority.HIGH,
         source=Case.Source.SURVEY,
         assignee=assignee,
+        team=team,
         due_at=timezone.now() + datetime.timedelta(days=2),
     )
     response.follow_up = case

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from config.exceptions import ApplicationError
 from config.validation import whole_number
 from crm import history, selectors, services
+from crm.extensions import case_panels_for
 from crm.filters import CaseFilter, filterset_with_valid_filters
 from crm.forms import CaseCommentForm, CaseForm, CaseStatusForm
 from crm.models import Case, Customer
@@ -73,8 +75,20 @@ def _detail(request, case: Case, *, comment_form=None, status_error=None, status
         "status_error": status_error,
         "next_statuses": _next_statuses(case),
         "reopen_deadline": services.case_reopen_deadline(case),
+        "panels": _case_panels(request, case),
     }
     return render(request, "crm/case_detail.html", context, status=status)
+
+
+def _case_panels(request, case: Case) -> list[tuple]:
+    """Every registered case card the user may see, rendered (crm.extensions)."""
+    cards = []
+    for panel in case_panels_for(user=request.user):
+        context = panel.load(case, request.user)
+        if context is not None:
+            html = render_to_string(panel.template, {**context, "panel": panel}, request)
+            cards.append((panel, html))
+    return cards
 
 
 def _next_statuses(case: Case) -> list:

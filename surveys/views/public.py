@@ -76,8 +76,14 @@ def survey_page(request, token: str):
         title = _("Link not found") if exc.status_code == 404 else _("This survey has ended")
         return _status_page(request, exc.status_code, title, exc.message)
     language = _language(request, invitation)
-    translation.activate(language)
     request.LANGUAGE_CODE = language
+    # The page speaks the customer's language, and only this page: the worker thread
+    # goes back to its own language afterwards.
+    with translation.override(language):
+        return _answer_page(request, token, invitation, language)
+
+
+def _answer_page(request, token: str, invitation, language: str):
     survey = invitation.survey
     questions = list(survey.questions.order_by("position"))
     if invitation.pk and invitation.responded_at is not None:

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,6 +26,10 @@ from crm import selectors as crm_selectors
 from surveys import selectors, services
 from surveys.forms import CommentFilterForm, InviteForm, StatusForm, SurveyCreateForm
 from surveys.models import Survey
+from surveys.tasks import invite_segment_task
+
+# Up to this many members are invited while the page waits; more go to a worker.
+INVITE_INLINE_MAX = 500
 
 SURVEY_PAGE_SIZE = 50
 COMMENT_PAGE_SIZE = 25
@@ -191,7 +196,18 @@ def survey_invite(request, pk: int):
     form = InviteForm(request.POST, segments=segments)
     if not form.is_valid():
         return _detail(request, survey, invite_form=form, status=400)
-    members = crm_selectors.segment_members(segment=form.cleaned_data["segment"], user=request.user)
+    segment = form.cleaned_data["segment"]
+    members = crm_selectors.segment_members(segment=segment, user=request.user)
+    total = members.count()
+    if total > INVITE_INLINE_MAX:  # a big segment: a worker invites, the page answers now
+        survey_id, segment_id, user_id = survey.pk, segment.pk, request.user.pk
+        transaction.on_commit(lambda: invite_segment_task.delay(survey_id, segment_id, user_id))
+        messages.info(
+            request,
+            _("Inviting the segment's %(n)s members in the background; refresh in a minute.")
+            % {"n": total},
+        )
+        return redirect("surveys:survey-detail", pk=survey.pk)
     counts = services.invitations_send(survey=survey, customers=members.order_by("pk").iterator())
     level = messages.SUCCESS if counts.get("invited") else messages.WARNING
     messages.add_message(request, level, invite_summary(counts))

@@ -15,7 +15,7 @@ from crm.segments import rule_clean, rule_q
 from surveys import services
 from surveys.models import Invitation
 from tests import factories
-from tests.surveys.conftest import consenting_customer
+from tests.surveys.conftest import consenting_customer, nps_survey
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +92,33 @@ def test_surveys_declares_its_own_grants():
     assert "surveys.view_response" in granted["Support"]
     assert "surveys.add_survey" in granted["Marketing"]
     assert "surveys.add_survey" not in granted["Support"]
+
+
+def test_the_case_page_shows_the_answer_the_loop_and_the_next_answer(client, support_user):
+    from crm.models import Case, Team
+
+    team = Team.objects.create(name="Customer care")
+    survey = nps_survey(follow_up_team=team, frequency_days=0)
+    customer = factories.customer(first_name="Inga")
+    answer(survey, customer, 2, comment="Rude courier")
+    case = Case.objects.get()
+    assert (case.team, case.assignee) == (team, None)  # no owner: the team's queue
+    client.force_login(support_user)
+    url = reverse("crm:case-detail", args=[case.number])
+    html = client.get(url).content.decode()
+    assert 'data-testid="survey-loop"' in html and "Rude courier" in html
+    assert "Not contacted yet" in html and "No answer since." in html
+    crm_services.case_status_set(case=case, status="resolved")
+    second = nps_survey(frequency_days=0)
+    answer(second, customer, 8)
+    html = client.get(url).content.decode()
+    assert "Loop closed" in html and "Next answer: 8" in html and "improved" in html
+
+
+def test_the_case_page_lists_the_customers_other_active_cases(client, support_user):
+    customer = factories.customer()
+    first = factories.case(customer, subject="Parcel lost")
+    factories.case(customer, subject="Invoice wrong")
+    client.force_login(support_user)
+    html = client.get(reverse("crm:case-detail", args=[first.number])).content.decode()
+    assert 'data-testid="case-panel-other-cases"' in html and "Invoice wrong" in html

@@ -2,7 +2,7 @@
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from surveys import services
 from surveys.models import Invitation, Response
@@ -32,15 +32,18 @@ def test_the_page_speaks_the_customers_language_and_stamps_the_opening(client, i
 
 def test_a_bad_answer_shows_the_form_again_and_a_good_one_thanks(client, invitation):
     survey = invitation.survey
-    bad = client.post(url(invitation.token), {nps_field(survey): "11"})
+    bad = client.post(url(invitation.token), {nps_field(survey): "11", "lang": "en"})
     assert bad.status_code == 400
     assert "Choose a number from 0 to 10." in bad.content.decode()
-    missing = client.post(url(invitation.token), {})
+    missing = client.post(url(invitation.token), {"lang": "en"})
     assert "Please answer this question." in missing.content.decode()
+    in_latvian = client.post(url(invitation.token), {})  # the customer's language
+    with translation.override("lv"):
+        assert translation.gettext("Please answer this question.") in in_latvian.content.decode()
     assert not Response.objects.exists()
     good = client.post(url(invitation.token), {nps_field(survey): "3", "lang": "lv"})
     assert good.status_code == 200 and 'data-testid="survey-thanks"' in good.content.decode()
-    again = client.get(url(invitation.token))
+    again = client.get(url(invitation.token), {"lang": "en"})
     assert again.status_code == 409 and "answered" in again.content.decode()
     twice = client.post(url(invitation.token), {nps_field(survey): "10"})
     assert twice.status_code == 409 and Response.objects.count() == 1

@@ -469,3 +469,19 @@ def test_the_detail_query_count_stays_the_same_as_answers_grow(
     with django_assert_num_queries(queries):
         page = marketing.get(url)
     assert _html(page).count('data-testid="comment"') == 5
+
+
+def test_a_big_segment_is_invited_by_a_worker(
+    marketing, survey, monkeypatch, django_capture_on_commit_callbacks
+):
+    from surveys.views import staff
+
+    monkeypatch.setattr(staff, "INVITE_INLINE_MAX", 1)
+    for n in range(3):
+        consenting_customer(first_name=f"Ilze{n}", country="LV")
+    segment = crm_services.segment_create(name="Latvians", rule=LATVIANS)
+    url = reverse("surveys:survey-invite", args=[survey.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        page = marketing.post(url, {"segment": segment.pk}, follow=True)
+    assert "3 members in the background" in _html(page)
+    assert Invitation.objects.filter(survey=survey).count() == 3
