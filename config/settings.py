@@ -419,6 +419,8 @@ SPECTACULAR_SETTINGS = {
         "InvitationChannelEnum": "surveys.models.Invitation.Channel",
         "InvitationTriggerEnum": "surveys.models.Invitation.Trigger",
         "SurveyTriggerEnum": "surveys.models.Survey.Trigger",
+        "SurveyStatusEnum": "surveys.models.Survey.Status",
+        "QuestionKindEnum": "surveys.models.Question.Kind",
         "InteractionKindEnum": "crm.models.Interaction.Kind",
         "CaseStatusEnum": "crm.models.Case.Status",
         "CaseStatusFilterEnum": "crm.filters.CASE_STATUS_CHOICES",

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy
 
 from config.exceptions import ApplicationError
 from crm.models import Team
-from surveys.models import Survey
+from surveys.models import Question, Survey
+from surveys.services import MAX_SURVEY_TEXT, question_choices_clean
 
 TEMPLATE_CHOICES = [
     ("nps", gettext_lazy("NPS: how likely to recommend us (0-10)")),
@@ -169,3 +170,180 @@ class CommentFilterForm(forms.Form):
     )
     submitted_from = DayField(label=gettext_lazy("From"), required=False)
     submitted_to = DayField(label=gettext_lazy("To"), required=False)
+
+
+def language_name(code: str) -> str:
+    return str(dict(settings.LANGUAGES).get(code, code))
+
+
+class SurveyEditForm(SurveyCreateForm):
+    """A survey's settings and its texts: the creation form without the template, plus
+    the purpose, the detractor thresholds and one input per language of the survey for
+    the title, introduction and thank-you text. The service checks the rest."""
+
+    template = None
+    purpose = forms.CharField(label=gettext_lazy("Purpose"), max_length=300, required=False)
+    nps_detractor_max = forms.IntegerField(
+        label=gettext_lazy("NPS follow-up at or below"), min_value=0, max_value=10
+    )
+    csat_detractor_max = forms.IntegerField(
+        label=gettext_lazy("CSAT follow-up at or below"), min_value=0, max_value=5
+    )
+    ces_detractor_max = forms.IntegerField(
+        label=gettext_lazy("CES follow-up at or below"), min_value=0, max_value=7
+    )
+
+    TEXTS = {
+        "title": (gettext_lazy("Title"), forms.TextInput),
+        "intro": (gettext_lazy("Introduction"), forms.Textarea(attrs={"rows": 3})),
+        "thanks": (gettext_lazy("Thank-you text"), forms.Textarea(attrs={"rows": 2})),
+    }
+    SETTINGS = [
+        "name", "purpose", "languages", "completion_bonus", "response_days",
+        "frequency_days", "trigger", "trigger_days", "reminder_days", "reminder_max",
+        "allow_anonymous", "follow_up_team", "nps_detractor_max", "csat_detractor_max",
+        "ces_detractor_max",
+    ]  # fmt: skip
+
+    def __init__(self, *args, survey: Survey, **kwargs):
+        initial = {name: getattr(survey, name) for name in self.SETTINGS}
+        for name in self.TEXTS:
+            texts = getattr(survey, name) or {}
+            initial.update({f"{name}_{code}": texts.get(code, "") for code in survey.languages})
+        kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+        self.survey = survey
+        self.text_groups = []
+        for name, (label, widget) in self.TEXTS.items():
+            group = []
+            for code in survey.languages:
+                field_name = f"{name}_{code}"
+                self.fields[field_name] = forms.CharField(
+                    label=language_name(code),
+                    required=False,
+                    max_length=MAX_SURVEY_TEXT,
+                    widget=widget,
+                )
+                group.append(field_name)
+            self.text_groups.append((name, label, group))
+
+    def text_fields(self):
+        """[(name, label, [bound fields per language])] for the template."""
+        return [(name, label, [self[f] for f in group]) for name, label, group in self.text_groups]
+
+    def service_data(self) -> dict:
+        """The `data` of services.survey_update."""
+        data = {name: self.cleaned_data[name] for name in self.SETTINGS}
+        data["trigger"] = data["trigger"] or ""
+        for name, _label, group in self.text_groups:
+            data[name] = {f.rsplit("_", 1)[1]: self.cleaned_data[f] for f in group}
+        return data
+
+    def add_service_error(self, error: ValidationError | ApplicationError) -> None:
+        """A refusal of a text (no field of its own here) above the form, named."""
+        if hasattr(error, "error_dict"):
+            for name, label, _group in self.text_groups:
+                if name in error.error_dict:
+                    for message in error.message_dict[name]:
+                        self.add_error(None, f"{label}: {message}")
+            rest = {k: v for k, v in error.error_dict.items() if k not in self.TEXTS}
+            if rest:
+                _add_service_error(self, ValidationError(rest))
+            return
+        _add_service_error(self, error)
+
+
+CHOICE_KINDS = (Question.Kind.SINGLE, Question.Kind.MULTIPLE)
+
+
+class QuestionForm(forms.Form):
+    """A question: its kind, whether it is required, its text in every language of the
+    survey and, for choice kinds, its answers, one a line: `value | label | label ...`
+    with a label per language in the survey's order. The service checks the locks."""
+
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Question.Kind.choices)
+    required = forms.BooleanField(label=gettext_lazy("Required"), required=False)
+    choices = forms.CharField(
+        label=gettext_lazy("Answers to choose from"),
+        required=False,
+        max_length=50_000,
+        widget=forms.Textarea(attrs={"rows": 5, "class": "font-monospace"}),
+    )
+
+    def __init__(self, *args, survey: Survey, question: Question | None = None, **kwargs):
+        if question is not None:
+            initial = {"kind": question.kind, "required": question.required}
+            initial.update({f"text_{c}": question.text.get(c, "") for c in survey.languages})
+            initial["choices"] = "\n".join(
+                " | ".join([c["value"], *(c["label"].get(code, "") for code in survey.languages)])
+                for c in question.choices
+            )
+            kwargs.setdefault("initial", initial)
+        else:
+            kwargs.setdefault("initial", {"kind": Question.Kind.TEXT, "required": True})
+        super().__init__(*args, **kwargs)
+        self.survey = survey
+        names = " | ".join(language_name(code) for code in survey.languages)
+        self.fields["choices"].help_text = _(
+            "For one or several choices: one answer a line, as value | %(labels)s."
+        ) % {"labels": names}
+        self.text_names = []
+        for code in survey.languages:
+            self.fields[f"text_{code}"] = forms.CharField(
+                label=language_name(code),
+                max_length=MAX_SURVEY_TEXT,
+                error_messages={"required": gettext_lazy("Give the question in this language.")},
+            )
+            self.text_names.append(f"text_{code}")
+
+    def text_fields(self):
+        return [self[name] for name in self.text_names]
+
+    def clean_choices(self):
+        """The lines as [{"value", "label": {language: text}}]."""
+        choices = []
+        for line in self.cleaned_data["choices"].splitlines():
+            if not line.strip():
+                continue
+            value, *labels = [part.strip() for part in line.split("|")]
+            if len(labels) > len(self.survey.languages):
+                raise ValidationError(
+                    _("%(value)s has more labels than the survey has languages.")
+                    % {"value": value or "?"}
+                )
+            label = dict(zip(self.survey.languages, labels, strict=False))
+            choices.append({"value": value, "label": label})
+        return choices
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") in CHOICE_KINDS and "choices" in cleaned:
+            try:
+                cleaned["choices"] = question_choices_clean(
+                    choices=cleaned["choices"], languages=self.survey.languages
+                )
+            except ValidationError as exc:
+                self.add_error("choices", exc.message_dict["choices"])
+        return cleaned
+
+    def service_data(self) -> dict:
+        """The `data` of services.question_save (answers only for choice kinds)."""
+        kind = self.cleaned_data["kind"]
+        return {
+            "kind": kind,
+            "required": self.cleaned_data["required"],
+            "text": {name[5:]: self.cleaned_data[name] for name in self.text_names},
+            "choices": self.cleaned_data["choices"] if kind in CHOICE_KINDS else [],
+        }
+
+    def add_service_error(self, error: ValidationError | ApplicationError) -> None:
+        _add_service_error(self, error)
+
+
+class DeleteForm(forms.Form):
+    """A deletion needs its box ticked."""
+
+    confirm = forms.BooleanField(
+        label=gettext_lazy("Yes, delete this question"),
+        error_messages={"required": gettext_lazy("Tick the box to confirm.")},
+    )

@@ -12,7 +12,7 @@ import datetime
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -202,3 +202,45 @@ def response_list(
     if with_comment:
         rows = rows.filter(~Q(comment=""))
     return rows.order_by("-submitted_at", "-id")
+
+
+def question_next_position(*, survey: Survey) -> int:
+    """The position after the survey's last question (1 for none). question_save's own
+    default counts the questions, which collides after a question was deleted."""
+    last = survey.questions.order_by("-position").values_list("position", flat=True).first()
+    return (last or 0) + 1
+
+
+def survey_with_questions(*, pk: int) -> tuple[Survey, list[Question]] | None:
+    """A survey as survey_list gives it (with its counts) and its questions in order, in
+    one query: the survey row joined to each of its questions. None when unknown."""
+    rows = list(
+        survey_list()
+        .filter(pk=pk)
+        .annotate(
+            q_id=F("questions__id"),
+            q_position=F("questions__position"),
+            q_kind=F("questions__kind"),
+            q_required=F("questions__required"),
+            q_text=F("questions__text"),
+            q_choices=F("questions__choices"),
+        )
+        .order_by("q_position")
+    )
+    if not rows:
+        return None
+    survey = rows[0]
+    questions = [
+        Question(
+            id=row.q_id,
+            survey=survey,
+            position=row.q_position,
+            kind=row.q_kind,
+            required=row.q_required,
+            text=row.q_text,
+            choices=row.q_choices,
+        )
+        for row in rows
+        if row.q_id is not None
+    ]
+    return survey, questions

@@ -6,8 +6,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api import IdField, InputSerializer
-from crm.models import Customer
-from surveys.models import Answer, Invitation, Response, Survey
+from crm.models import Customer, Team
+from surveys.models import Answer, Invitation, Question, Response, Survey
+from surveys.services import LANGUAGE_CODES, MAX_SURVEY_TEXT
 
 TEMPLATES = ["nps", "csat", "ces"]
 
@@ -141,3 +142,82 @@ class ResponseOutputSerializer(serializers.ModelSerializer):
             "follow_up",
             "answers",
         ]
+
+
+def _texts(**kwargs) -> serializers.DictField:
+    """{language: text}; the service checks the languages and lengths."""
+    return serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=MAX_SURVEY_TEXT), **kwargs
+    )
+
+
+class SurveyUpdateInputSerializer(InputSerializer):
+    """PATCH: only the fields given change; a text field replaces all its languages."""
+
+    name = serializers.CharField(max_length=150)
+    purpose = serializers.CharField(max_length=300, allow_blank=True)
+    title = _texts()
+    intro = _texts()
+    thanks = _texts()
+    languages = serializers.ListField(
+        child=serializers.ChoiceField(choices=LANGUAGE_CODES),
+        allow_empty=False,
+        max_length=len(LANGUAGE_CODES),
+    )
+    completion_bonus = serializers.IntegerField(min_value=1, max_value=1_000_000, allow_null=True)
+    response_days = serializers.IntegerField(min_value=1, max_value=365)
+    frequency_days = serializers.IntegerField(min_value=0, max_value=3650)
+    trigger = serializers.ChoiceField(choices=Survey.Trigger.choices)
+    trigger_days = serializers.IntegerField(min_value=0, max_value=365)
+    reminder_days = serializers.IntegerField(min_value=1, max_value=60)
+    reminder_max = serializers.IntegerField(min_value=0, max_value=5)
+    allow_anonymous = serializers.BooleanField()
+    follow_up_team = IdField(queryset=Team.objects.all(), allow_null=True)
+    nps_detractor_max = serializers.IntegerField(min_value=0, max_value=10)
+    csat_detractor_max = serializers.IntegerField(min_value=0, max_value=5)
+    ces_detractor_max = serializers.IntegerField(min_value=0, max_value=7)
+
+
+class SurveyDetailOutputSerializer(SurveyOutputSerializer):
+    """A survey with its texts and every setting, as PATCH answers."""
+
+    class Meta(SurveyOutputSerializer.Meta):
+        fields = [
+            *SurveyOutputSerializer.Meta.fields,
+            "purpose",
+            "title",
+            "intro",
+            "thanks",
+            "follow_up_team",
+            "nps_detractor_max",
+            "csat_detractor_max",
+            "ces_detractor_max",
+        ]
+
+
+class ChoiceSerializer(InputSerializer):
+    value = serializers.CharField(max_length=100)
+    label = serializers.DictField(child=serializers.CharField(max_length=MAX_SURVEY_TEXT))
+
+
+class QuestionInputSerializer(InputSerializer):
+    """POST needs kind and text; PATCH takes any of the fields. `text` and `choices`
+    replace the whole field; choices only for the `single` and `multiple` kinds."""
+
+    kind = serializers.ChoiceField(choices=Question.Kind.choices)
+    required = serializers.BooleanField(required=False)
+    text = serializers.DictField(child=serializers.CharField(max_length=MAX_SURVEY_TEXT))
+    choices = ChoiceSerializer(many=True, required=False, max_length=100)
+
+
+class QuestionOutputSerializer(serializers.ModelSerializer):
+    locked = serializers.SerializerMethodField(
+        help_text="A scored question of a survey with answers: only its text can change."
+    )
+
+    class Meta:
+        model = Question
+        fields = ["id", "position", "kind", "required", "text", "choices", "locked"]
+
+    def get_locked(self, question) -> bool:
+        return question.scored and self.context["answered"]

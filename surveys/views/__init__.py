@@ -3,18 +3,26 @@ pages (surveys, results, invitations)."""
 
 from surveys.views.public import survey_page
 from surveys.views.staff import (
+    question_create,
+    question_delete,
+    question_edit,
     response_export,
     survey_create,
     survey_detail,
+    survey_edit,
     survey_invite,
     survey_list,
     survey_status,
 )
 
 __all__ = [
+    "question_create",
+    "question_delete",
+    "question_edit",
     "response_export",
     "survey_create",
     "survey_detail",
+    "survey_edit",
     "survey_invite",
     "survey_list",
     "survey_page",

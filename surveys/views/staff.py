@@ -1,6 +1,7 @@
 """Staff pages of surveys: the list with each survey's headline score, a new survey from
 a template, the results page (distribution, metric with its margin of error, comments),
-activating and closing, inviting a segment, and the responses as CSV.
+activating and closing, inviting a segment, the responses as CSV, and editing a survey's
+settings, texts and questions.
 
 Forms check types and ranges; every write is one service call whose refusals show
 inline at status 400.
@@ -24,8 +25,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from config.exceptions import ApplicationError
 from crm import selectors as crm_selectors
 from surveys import selectors, services
-from surveys.forms import CommentFilterForm, InviteForm, StatusForm, SurveyCreateForm
-from surveys.models import Survey
+from surveys.forms import (
+    CommentFilterForm,
+    DeleteForm,
+    InviteForm,
+    QuestionForm,
+    StatusForm,
+    SurveyCreateForm,
+    SurveyEditForm,
+)
+from surveys.models import Question, Survey
 from surveys.tasks import invite_segment_task
 
 # Up to this many members are invited while the page waits; more go to a worker.
@@ -102,11 +111,23 @@ def survey_create(request):
 # --- Results -------------------------------------------------------------------------------
 
 
-def _detail(request, survey: Survey, *, invite_form: InviteForm | None = None, status=200):
-    """The results page: the survey's facts, its results and comments (for those who may
-    read responses), and the actions the user may take."""
+def _detail(
+    request,
+    survey: Survey,
+    *,
+    questions: list[Question] | None = None,
+    invite_form: InviteForm | None = None,
+    status=200,
+):
+    """The results page: the survey's facts, its questions, its results and comments
+    (for those who may read responses), and the actions the user may take."""
     user = request.user
-    context = {"survey": survey, "public_url": public_url(survey)}
+    if questions is None:
+        questions = list(survey.questions.order_by("position"))
+    answered = survey.responses_count > 0
+    for question in questions:
+        question.locked = question.scored and answered  # as services.question_save
+    context = {"survey": survey, "public_url": public_url(survey), "questions": questions}
     context["rate"] = selectors.response_rate(invited=survey.invited, answered=survey.answered)
     if user.has_perm("surveys.add_invitation"):
         segments = crm_selectors.segment_visible(user=user).order_by("name", "id")
@@ -138,7 +159,11 @@ def _detail(request, survey: Survey, *, invite_form: InviteForm | None = None, s
 @login_required
 @permission_required("surveys.view_survey", raise_exception=True)
 def survey_detail(request, pk: int):
-    return _detail(request, _survey(pk))
+    found = selectors.survey_with_questions(pk=pk)
+    if found is None:
+        raise Http404(_("No such survey."))
+    survey, questions = found
+    return _detail(request, survey, questions=questions)
 
 
 @require_POST
@@ -302,3 +327,98 @@ def response_export(request, pk: int):
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-{stamp}.csv"'
     return response
+
+
+# --- Editing -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("surveys.change_survey", raise_exception=True)
+def survey_edit(request, pk: int):
+    """A survey's settings and its texts per language."""
+    survey = _survey(pk)
+    form = SurveyEditForm(request.POST if request.method == "POST" else None, survey=survey)
+    if request.method == "POST" and form.is_valid():
+        try:
+            survey = services.survey_update(survey=survey, data=form.service_data())
+        except (ValidationError, ApplicationError) as exc:
+            form.add_service_error(exc)
+            survey = _survey(pk)  # the service may have changed the instance it refused
+        else:
+            messages.success(request, _("Survey %(name)s saved.") % {"name": survey.name})
+            return redirect("surveys:survey-detail", pk=survey.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"survey": survey, "form": form}
+    return render(request, "surveys/survey_edit.html", context, status=status)
+
+
+def _question(survey: Survey, qid: int) -> Question:
+    question = survey.questions.filter(pk=qid).first()
+    if question is None:
+        raise Http404(_("No such question."))
+    question.survey = survey
+    return question
+
+
+def _question_page(request, survey: Survey, question: Question | None):
+    """The question form, new or existing; a refusal of the service (question_locked,
+    missing texts) shows on the form at status 400."""
+    post = request.POST if request.method == "POST" else None
+    form = QuestionForm(post, survey=survey, question=question)
+    if request.method == "POST" and form.is_valid():
+        data = form.service_data()
+        if question is None:
+            data["position"] = selectors.question_next_position(survey=survey)
+        try:
+            saved = services.question_save(survey=survey, data=data, question=question)
+        except (ValidationError, ApplicationError) as exc:
+            form.add_service_error(exc)
+            if question is not None:
+                question.refresh_from_db()  # the service sets fields before it refuses
+        else:
+            messages.success(request, _("Question %(n)s saved.") % {"n": saved.position})
+            return redirect("surveys:survey-detail", pk=survey.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"survey": survey, "question": question, "form": form}
+    return render(request, "surveys/question_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required(["surveys.change_survey", "surveys.add_question"], raise_exception=True)
+def question_create(request, pk: int):
+    """A new question at the end of the survey (refused once the survey has answers)."""
+    return _question_page(request, _survey(pk), None)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required(["surveys.change_survey", "surveys.change_question"], raise_exception=True)
+def question_edit(request, pk: int, qid: int):
+    """Change a question; a scored question of a survey with answers keeps its kind and
+    whether it is required, its wording may still be corrected."""
+    survey = _survey(pk)
+    return _question_page(request, survey, _question(survey, qid))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required(["surveys.change_survey", "surveys.delete_question"], raise_exception=True)
+def question_delete(request, pk: int, qid: int):
+    """Ask for a confirmation, then remove the question (refused once the survey has
+    answers, with the service's message at status 400)."""
+    survey = _survey(pk)
+    question = _question(survey, qid)
+    form = DeleteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.question_delete(question=question)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Question %(n)s deleted.") % {"n": question.position})
+            return redirect("surveys:survey-detail", pk=survey.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"survey": survey, "question": question, "form": form}
+    return render(request, "surveys/question_delete.html", context, status=status)
