@@ -6,6 +6,8 @@ import datetime
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -133,19 +135,58 @@ class StatusForm(forms.Form):
     )
 
 
+# A hand-typed list: enough for a morning's calls, not a mailing (that is a segment).
+MAX_LISTED = 200
+
+
 class InviteForm(forms.Form):
-    """Invite a segment's members by email."""
+    """Invite a segment's members, or customers listed by email or external id."""
 
     segment = forms.ModelChoiceField(
         label=gettext_lazy("Segment"),
         queryset=None,
+        required=False,
         empty_label=gettext_lazy("Choose a segment"),
         error_messages={"invalid_choice": gettext_lazy("Choose one of the segments.")},
     )
+    customers = forms.CharField(
+        label=gettext_lazy("Or these customers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        help_text=gettext_lazy("Emails or external ids, one per line."),
+    )
 
-    def __init__(self, *args, segments, **kwargs):
+    def __init__(self, *args, segments, visible, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["segment"].queryset = segments
+        self.visible = visible
+
+    def clean_customers(self) -> list:
+        lines = [line.strip() for line in self.cleaned_data["customers"].splitlines()]
+        keys = list(dict.fromkeys(line for line in lines if line))
+        if len(keys) > MAX_LISTED:
+            raise ValidationError(
+                _("List at most %(n)s customers; use a segment for more.") % {"n": MAX_LISTED}
+            )
+        emails = [k.lower() for k in keys if "@" in k]
+        found = list(
+            self.visible.annotate(email_lower=Lower("email"))
+            .filter(Q(email_lower__in=emails) | Q(external_id__in=keys))
+            .order_by("pk")
+        )
+        known = {c.email.lower() for c in found if c.email} | {c.external_id for c in found}
+        unknown = [k for k in keys if k not in known and k.lower() not in known]
+        if unknown:
+            raise ValidationError(
+                _("Unknown customers: %(keys)s.") % {"keys": ", ".join(unknown[:5])}
+            )
+        return found
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("segment") and not data.get("customers"):
+            raise ValidationError(_("Choose a segment or list customers."))
+        return data
 
 
 class DayField(forms.DateField):

@@ -131,7 +131,9 @@ def _detail(
     context["rate"] = selectors.response_rate(invited=survey.invited, answered=survey.answered)
     if user.has_perm("surveys.add_invitation"):
         segments = crm_selectors.segment_visible(user=user).order_by("name", "id")
-        context["invite_form"] = invite_form or InviteForm(segments=segments)
+        context["invite_form"] = invite_form or InviteForm(
+            segments=segments, visible=crm_selectors.customer_visible(user=user)
+        )
     if user.has_perm("surveys.view_response"):
         context["results"] = selectors.survey_results(survey=survey)
         filters = CommentFilterForm(request.GET)
@@ -218,9 +220,15 @@ def survey_invite(request, pk: int):
     of invited and skipped customers come back as a message."""
     survey = _survey(pk)
     segments = crm_selectors.segment_visible(user=request.user).order_by("name", "id")
-    form = InviteForm(request.POST, segments=segments)
+    visible = crm_selectors.customer_visible(user=request.user)
+    form = InviteForm(request.POST, segments=segments, visible=visible)
     if not form.is_valid():
         return _detail(request, survey, invite_form=form, status=400)
+    if form.cleaned_data["customers"]:
+        counts = services.invitations_send(survey=survey, customers=form.cleaned_data["customers"])
+        level = messages.SUCCESS if counts.get("invited") else messages.WARNING
+        messages.add_message(request, level, invite_summary(counts))
+        return redirect("surveys:survey-detail", pk=survey.pk)
     segment = form.cleaned_data["segment"]
     members = crm_selectors.segment_members(segment=segment, user=request.user)
     total = members.count()

@@ -217,3 +217,40 @@ def test_scored_questions_lock_once_there_are_answers(survey, invitation):
     with pytest.raises(ValidationError) as missing:
         services.question_save(survey=survey, question=nps, data={"text": {"en": "Only English"}})
     assert "lv" in missing.value.message_dict["text"][0]
+
+
+def test_single_choice_and_free_text_questions_are_checked(survey, invitation):
+    one = services.question_save(
+        survey=survey,
+        data={
+            "kind": "single",
+            "required": True,
+            "text": {"en": "Where did you buy?", "lv": "Kur jūs pirkāt?"},
+            "choices": [
+                {"value": "web", "label": {"en": "Web", "lv": "Tīmeklī"}},
+                {"value": "store", "label": {"en": "Store", "lv": "Veikalā"}},
+            ],
+        },
+    )
+    comment = comment_id(survey)
+    base = {nps_id(survey): 9}
+    for value, message in (
+        (["web", "store"], "Choose one answer."),
+        ("mail", "Choose from the answers given."),
+        ("", "Please answer this question."),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            services.response_submit(token=invitation.token, answers={**base, f"q{one.pk}": value})
+        assert refused.value.message_dict[f"q{one.pk}"] == [message]
+    with pytest.raises(ValidationError) as too_long:
+        services.response_submit(
+            token=invitation.token,
+            answers={**base, f"q{one.pk}": "web", comment: "x" * 5001},
+        )
+    assert list(too_long.value.message_dict) == [comment]
+    response = services.response_submit(
+        token=invitation.token,
+        answers={**base, f"q{one.pk}": "store", comment: "  Nice \x00 staff  "},
+    )
+    assert response.answers.get(question=one).choices == ["store"]
+    assert response.comment == "Nice  staff"

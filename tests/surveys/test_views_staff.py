@@ -485,3 +485,20 @@ def test_a_big_segment_is_invited_by_a_worker(
         page = marketing.post(url, {"segment": segment.pk}, follow=True)
     assert "3 members in the background" in _html(page)
     assert Invitation.objects.filter(survey=survey).count() == 3
+
+
+def test_inviting_listed_customers_by_email_or_external_id(
+    marketing, survey, django_capture_on_commit_callbacks
+):
+    anna = consenting_customer(email="Anna@Example.com")
+    jonas = consenting_customer(external_id="SHOP-77")
+    url = reverse("surveys:survey-invite", args=[survey.pk])
+    unknown = marketing.post(url, {"customers": "anna@example.com\nnobody@example.com"})
+    assert unknown.status_code == 400 and "nobody@example.com" in _html(unknown)
+    empty = marketing.post(url, {})
+    assert empty.status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        page = marketing.post(url, {"customers": "anna@example.com\n\nSHOP-77\n"}, follow=True)
+    assert "2 invited" in _html(page)
+    assert set(Invitation.objects.values_list("customer", flat=True)) == {anna.pk, jonas.pk}
+    assert len(mail.outbox) == 2
