@@ -1,19 +1,20 @@
 """Writes of the loyalty programme. Other apps (surveys) call these, never the models.
 
-ledger: accounts, earning, reversals, bonuses, adjustments; redemptions: rewards for
+ledger: accounts, entries and lots; earning: order points, reversals, bonuses;
+adjustments: staff corrections; redemptions: rewards for
 points; tiers: qualifying points and tiers; maintenance: expiry, the order-event sweep,
 customer merges; programme: what marketing sets up; idempotency: replayable writes.
 """
 
-from loyalty.services.ledger import (
-    account_enrol,
+from loyalty.services.adjustments import points_adjust
+from loyalty.services.earning import (
     birthday_bonuses_award,
     order_points_earn,
     order_points_reverse,
-    points_adjust,
     referral_record,
     survey_bonus_award,
 )
+from loyalty.services.ledger import account_enrol
 from loyalty.services.maintenance import (
     accounts_merge,
     ledger_check,

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from crm.models import Customer, Order
 from loyalty.models import Account, LedgerEntry, TierChange
-from loyalty.services.ledger import entry_add, order_points_earn, order_points_reverse
+from loyalty.services.earning import order_points_earn, order_points_reverse
+from loyalty.services.ledger import entry_add
 
 BATCH = 500
 logger = logging.getLogger(__name__)

@@ -35,7 +35,7 @@ from surveys.api import serializers as s
 from surveys.forms import CATEGORY_CHOICES, DayField
 from surveys.models import Invitation, Question, Survey
 from surveys.models import Response as SurveyResponse
-from surveys.views.public import _limited
+from surveys.views.public import rate_limited
 
 REFUSALS = {
     409: OpenApiResponse(
@@ -318,7 +318,7 @@ class PublicResponseView(APIView):
         serializer = PublicResponseInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if _limited(request, data["token"]):
+        if rate_limited(request, data["token"]):
             return Response(
                 {
                     "code": "throttled",

@@ -25,7 +25,7 @@ RATE_PER_ADDRESS = "60/m"
 RATE_PER_LINK = "20/m"
 
 
-def _limited(request, token: str) -> bool:
+def rate_limited(request, token: str) -> bool:
     by_address = is_ratelimited(
         request,
         group="surveys.public.address",
@@ -63,7 +63,7 @@ def _status_page(request, status: int, title: str, message: str):
 @require_http_methods(["GET", "POST"])
 def survey_page(request, token: str):
     """Draw the survey in the customer's language; on POST store the answers once."""
-    if _limited(request, token):
+    if rate_limited(request, token):
         return _status_page(
             request,
             429,

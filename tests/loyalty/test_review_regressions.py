@@ -49,7 +49,7 @@ def test_a_huge_order_earns_the_most_one_line_holds_and_the_sweep_goes_on(member
     big = earn(member, total="20000000.00")
     assert LedgerEntry.objects.get(order=big).points == MAX_POINTS
     lost = factories.order(member, total="10.00")  # its event never arrived
-    real = services.ledger.order_points_earn
+    real = services.earning.order_points_earn
     failing = factories.order(factories.customer(), total="5.00")
 
     def flaky(*, order_id):
