@@ -16,7 +16,7 @@ import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -200,8 +200,3 @@ def _live_account(account: Account) -> Account:
             .get(pk=account.merged_into_id)
         )
     return account
-
-
-def balance_of(*, account: Account) -> int:
-    """The balance from the ledger itself (the invariant checks compare it)."""
-    return LedgerEntry.objects.filter(account=account).aggregate(s=Sum("points"))["s"] or 0

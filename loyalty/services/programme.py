@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
-from config.exceptions import ApplicationError
 from crm.models import Order
 from loyalty.models import EarnRule, Programme, Reward, Tier
 
@@ -155,12 +154,3 @@ def _tiers_recompute_later() -> None:
     from loyalty.tasks import tiers_recompute_task
 
     transaction.on_commit(lambda: tiers_recompute_task.delay(reason="tiers"))
-
-
-def programme_required() -> Programme:
-    programme = Programme.objects.first()
-    if programme is None:
-        raise ApplicationError(
-            "no_programme", _("Set up the loyalty programme first."), status_code=409
-        )
-    return programme

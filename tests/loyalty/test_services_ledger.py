@@ -326,3 +326,15 @@ def test_the_survey_rule_is_the_default_completion_bonus(member):
     own = services.survey_bonus_award(customer=member, response_id=3, survey_name="CSAT", points=15)
     assert own.points == 15 and own.rule is None
     assert account_of(member).balance == 55
+
+
+def test_voucher_codes_are_three_groups_from_the_unambiguous_alphabet():
+    from loyalty.services.redemptions import CODE_ALPHABET, voucher_code
+
+    codes = {voucher_code() for _n in range(2000)}
+    assert len(codes) == 2000  # 31^12 (about 2^59) possibilities: no repeats in practice
+    for code in codes:
+        groups = code.split("-")
+        assert [len(g) for g in groups] == [4, 4, 4]
+        assert set("".join(groups)) <= set(CODE_ALPHABET)
+    assert not set(CODE_ALPHABET) & set("0O1IL")
