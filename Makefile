@@ -37,6 +37,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/seed_demo.py
 	$(BIN)/python bench/loyalty.py
+	$(BIN)/python bench/analytics.py
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache

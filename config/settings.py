@@ -6,6 +6,7 @@ SQLite file and Celery's filesystem broker under `var/`, so no server is
 needed. `DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and Redis.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from config.env import (
     env_bool,
     env_currency,
+    env_decimal,
     env_int,
     env_list,
     env_str,
@@ -197,6 +199,13 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The business-time hour (0-23) of the nightly recompute of the metric snapshots; it
+# starts at half past.
+ANALYTICS_RECOMPUTE_HOUR = env_int("ANALYTICS_RECOMPUTE_HOUR", 2, minimum=0)
+if ANALYTICS_RECOMPUTE_HOUR > 23:
+    raise ImproperlyConfigured(
+        f"ANALYTICS_RECOMPUTE_HOUR={ANALYTICS_RECOMPUTE_HOUR} must be an hour from 0 to 23."
+    )
 # Nightly and periodic jobs live here, in code (STYLE.md rule 4).
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "retain.heartbeat", "schedule": 60.0},
@@ -226,6 +235,11 @@ CELERY_BEAT_SCHEDULE = {
     "loyalty-birthday-bonuses": {
         "task": "loyalty.birthday_bonuses",
         "schedule": crontab(hour=6, minute=0),
+    },
+    # After the loyalty and case jobs, so the night's figures include them.
+    "analytics-recompute-nightly": {
+        "task": "analytics.recompute_nightly",
+        "schedule": crontab(hour=ANALYTICS_RECOMPUTE_HOUR, minute=30),
     },
 }
 
@@ -321,6 +335,10 @@ CURRENCY = env_currency("CURRENCY", "EUR")
 ACTIVITY_WINDOW_DAYS = env_int("ACTIVITY_WINDOW_DAYS", 90, minimum=1, allow_none=True)
 # The earliest year an order, interaction or acquisition date may have: older dates are
 # typing or import mistakes. The latest is today (business time zone).
+# The retention goal drawn on the dashboards' retention charts, in percent.
+RETENTION_GOAL = env_decimal("RETENTION_GOAL", Decimal(85))
+if RETENTION_GOAL > 100:
+    raise ImproperlyConfigured(f"RETENTION_GOAL={RETENTION_GOAL} must be a percentage (0-100).")
 EARLIEST_YEAR = env_int("EARLIEST_YEAR", 2000, minimum=1900)
 if EARLIEST_YEAR > 2100:
     raise ImproperlyConfigured(f"EARLIEST_YEAR={EARLIEST_YEAR} must be a past year.")

@@ -30,11 +30,13 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("crm.urls")),
     path("loyalty/", include("loyalty.urls")),
+    path("analytics/", include("analytics.urls")),
     path("", include("surveys.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("crm.api.urls")),
     path("api/v1/loyalty/", include("loyalty.api.urls")),
     path("api/v1/", include("surveys.api.urls")),
+    path("api/v1/analytics/", include("analytics.api.urls")),
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/schema/", SchemaView.as_view(), name="api-schema"),
     # The documentation pages are for people: a logged-out visitor is sent to log in.

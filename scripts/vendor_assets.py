@@ -1,4 +1,4 @@
-"""Vendor the front-end assets the pages use: Tabler, the Tabler icons and the Inter font.
+"""Vendor the front-end assets the pages use: Tabler, its icons, the Inter font and Chart.js.
 
     .venv/bin/python scripts/vendor_assets.py              # from the npm registry
     .venv/bin/python scripts/vendor_assets.py --from DIR   # from tarballs already in DIR
@@ -74,6 +74,13 @@ INTER = Package(
     integrity="sha512-OupL48va4JNofb97w6NYeF9S7W/kHNKM0Er8Dem5nqi4jeOLrVJDoE8tZEpnMJmtkvNbB1EIPPwHcdkF6b1oUA==",
     folder="inter",
     licence="OFL-1.1",
+)
+CHARTJS = Package(
+    name="chart.js",
+    version="4.6.1",
+    integrity="sha512-hJyniucsFmq//EvXYvJ6c6mahPoI3kaxdjVH8awTaJ/fDNWeSqqqArixMJWkWNN6fcYvPU3HneSANFNYtRi61g==",
+    folder="chartjs",
+    licence="MIT",
 )
 
 # The outline icons in the sprite, by their Tabler name; templates use {% icon "name" %}.
@@ -283,10 +290,22 @@ def build_inter(tar: Tarball) -> dict[str, bytes]:
     return files
 
 
+def build_chartjs(tar: Tarball) -> dict[str, bytes]:
+    """The UMD build, for a plain <script> tag (it defines the global `Chart`)."""
+    for path in ("dist/chart.umd.js", "dist/chart.umd.min.js"):  # both minified in 4.x
+        try:
+            js = _strip_source_map(tar.text(path))
+        except FileNotFoundError:
+            continue
+        return {"chart.umd.js": js.encode(), "LICENSE.md": tar.read("LICENSE.md")}
+    raise FileNotFoundError("the tarball has no dist/chart.umd.js nor dist/chart.umd.min.js")
+
+
 BUILDS: list[tuple[Package, Callable[[Tarball], dict[str, bytes]]]] = [
     (TABLER, build_tabler),
     (TABLER_ICONS, build_icons),
     (INTER, build_inter),
+    (CHARTJS, build_chartjs),
 ]
 
 
@@ -337,6 +356,10 @@ loaded from another host, and running Retain needs neither Node nor the network.
   100 to 900) and the woff2 files of the subsets {subsets}:
   enough for English, Latvian, Lithuanian, Polish and Russian. `LICENSE` is the SIL Open
   Font License 1.1.
+- `chartjs/`: `chart.umd.js`, Chart.js's UMD build (minified; it defines the global
+  `Chart` when loaded by a plain `<script>` tag), for the charts on the analytics
+  dashboards, with its source-map comment removed (the map is not vendored), and
+  `LICENSE.md`.
 
 ## Re-running
 

@@ -260,6 +260,8 @@ class Response(models.Model):
         indexes = [
             models.Index(fields=["survey", "submitted_at"], name="surveys_response_survey_idx"),
             models.Index(fields=["customer", "submitted_at"], name="surveys_response_cust_idx"),
+            # Answers by the time they came (period figures).
+            models.Index(fields=["submitted_at"], name="surveys_response_time_idx"),
         ]
 
     def __str__(self) -> str:

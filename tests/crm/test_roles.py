@@ -262,7 +262,9 @@ def test_an_app_grants_only_its_own_permissions_to_known_roles():
     # The refused declarations changed nothing: loyalty keeps the grants it declared.
     granted = role_permissions()
     assert all(
-        code.split(".")[0] in {"crm", "loyalty", "surveys"} for c in granted.values() for code in c
+        code.split(".")[0] in {"crm", "loyalty", "surveys", "analytics"}
+        for c in granted.values()
+        for code in c
     )
     assert "loyalty.view_account" in granted["Support"]
     assert "crm.delete_customer" not in granted["Support"]

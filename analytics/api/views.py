@@ -1,0 +1,83 @@
+"""The analytics API: stored snapshots and the cohort table (read), and recomputes
+(Admin and Marketing)."""
+
+import django_filters
+from django.db import transaction
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from analytics import selectors, services, tasks
+from analytics.api import serializers as s
+from analytics.models import CohortCell, RecomputeRun, Snapshot
+from analytics.periods import ALL_TYPES
+from config.api import KnownQueryParamsMixin
+
+
+class SnapshotFilter(django_filters.FilterSet):
+    metric = django_filters.CharFilter(max_length=50)
+    period_type = django_filters.ChoiceFilter(choices=[(key, key) for key in ALL_TYPES])
+    dimension = django_filters.CharFilter(max_length=60)
+    start = django_filters.DateFilter(
+        field_name="period_start", lookup_expr="gte", label="Periods starting on or after"
+    )
+    end = django_filters.DateFilter(
+        field_name="period_start", lookup_expr="lte", label="Periods starting on or before"
+    )
+
+    class Meta:
+        model = Snapshot
+        fields = ["metric", "period_type", "dimension", "start", "end"]
+
+
+class SnapshotViewSet(KnownQueryParamsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Stored figures, one row per metric, period type, period start and dimension
+    ("all", "segment:<id>", "tier:<id>", "nps:promoter|passive|detractor",
+    "channel:<channel>"); docs/metrics.md defines each metric and its components."""
+
+    serializer_class = s.SnapshotOutputSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = SnapshotFilter
+    queryset = Snapshot.objects.none()
+
+    def get_queryset(self):
+        return selectors.snapshot_list()
+
+
+class CohortViewSet(viewsets.GenericViewSet):
+    """The monthly acquisition-cohort table: for each cohort month, its size and the
+    share of it with an order day in each later month."""
+
+    queryset = CohortCell.objects.none()
+    serializer_class = s.CohortOutputSerializer
+    pagination_class = None
+
+    @extend_schema(responses={200: s.CohortOutputSerializer(many=True)})
+    def list(self, request):
+        table = selectors.cohort_table()
+        return Response(s.CohortOutputSerializer(table["rows"], many=True).data)
+
+
+class RecomputeViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Start a recompute (POST, 202: it runs in a worker) and follow its progress
+    (GET /recompute/{id}/). 409 `recompute_running` while another one runs."""
+
+    queryset = RecomputeRun.objects.all()
+    serializer_class = s.RunOutputSerializer
+
+    @extend_schema(request=s.RecomputeInputSerializer, responses={202: s.RunOutputSerializer})
+    def create(self, request):
+        serializer = s.RecomputeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        run = services.run_request(
+            as_of=data["as_of"],
+            first_day=data["first_day"],
+            metric_keys=data.get("metrics"),
+            period_types=data.get("period_types"),
+            trigger="api",
+            user=request.user,
+        )
+        transaction.on_commit(lambda: tasks.recompute_run.delay(run.pk))
+        return Response(s.RunOutputSerializer(run).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,96 @@
+"""Dimensions: the groups of customers every figure is also computed for.
+
+"all" is every customer. Each kind below is one column of the per-customer facts table
+(`analytics.engine.facts`), written by one small SQL expression over `crm_customer c`;
+each tracked segment (crm's `Segment.tracked`) is one more group, its members as of the
+step's day. A dimension describes the customer as of the day computed: the NPS category
+of the latest answer on or before it and the channel of the first order; the loyalty tier
+and a segment's conditions on points are read as they stand when the step runs.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy
+
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class Dimension:
+    kind: str  # the key's prefix: "tier" in "tier:3"
+    label: str
+    # SQL over `crm_customer c` for the facts column; "{day_end}" stands for the
+    # instant the step's day ends.
+    column_sql: str
+    labels: Callable[[], dict[str, str]]  # value -> label, read when pages show it
+
+
+_dimensions: dict[str, Dimension] = {}
+
+
+def dimension_register(dimension: Dimension) -> None:
+    if dimension.kind in _dimensions or dimension.kind in (ALL, "segment"):
+        raise ValueError(f"dimension {dimension.kind!r} is already registered")
+    _dimensions[dimension.kind] = dimension
+
+
+def dimensions() -> list[Dimension]:
+    return list(_dimensions.values())
+
+
+def _tier_labels() -> dict[str, str]:
+    from loyalty.models import Tier
+
+    return {str(pk): name for pk, name in Tier.objects.values_list("pk", "name")}
+
+
+def _nps_labels() -> dict[str, str]:
+    return {
+        "promoter": str(gettext_lazy("Promoters")),
+        "passive": str(gettext_lazy("Passives")),
+        "detractor": str(gettext_lazy("Detractors")),
+    }
+
+
+def _channel_labels() -> dict[str, str]:
+    from crm.models import Order
+
+    return {value: str(label) for value, label in Order.Channel.choices}
+
+
+def register() -> None:
+    dimension_register(
+        Dimension(
+            kind="tier",
+            label=gettext_lazy("Loyalty tier"),
+            column_sql="(SELECT la.tier_id FROM loyalty_account la WHERE la.customer_id = c.id)",
+            labels=_tier_labels,
+        )
+    )
+    dimension_register(
+        Dimension(
+            kind="nps",
+            label=gettext_lazy("Latest NPS answer"),
+            # docs/metrics.md: promoters 9-10, passives 7-8, detractors 0-6.
+            column_sql=(
+                "(SELECT CASE WHEN r.score >= 9 THEN 'promoter' WHEN r.score >= 7 THEN "
+                "'passive' ELSE 'detractor' END FROM surveys_response r "
+                "WHERE r.customer_id = c.id AND r.score_kind = 'nps' AND r.score IS NOT NULL "
+                "AND r.submitted_at < {day_end} ORDER BY r.submitted_at DESC, r.id DESC "
+                "LIMIT 1)"
+            ),
+            labels=_nps_labels,
+        )
+    )
+    dimension_register(
+        Dimension(
+            kind="channel",
+            label=gettext_lazy("First order's channel"),
+            column_sql=(
+                "(SELECT MIN(o1.channel) FROM crm_order o1 WHERE o1.customer_id = c.id "
+                "AND o1.status = 'completed' AND o1.placed_at = c.first_order_at)"
+            ),
+            labels=_channel_labels,
+        )
+    )
