@@ -73,15 +73,6 @@ def period_of(period_type: str, day: datetime.date, *, as_of: datetime.date) -> 
     return Period(period_type, start, min(period_last_day(period_type, start), as_of))
 
 
-def previous_period(period: Period) -> Period:
-    """The whole period before `period` (for "change from the previous period")."""
-    if period.type in TRAILING_TYPES:
-        length = datetime.timedelta(days=period.days)
-        return Period(period.type, period.start - length, period.end - length)
-    start = period_start(period.type, period.before)
-    return Period(period.type, start, period_last_day(period.type, start))
-
-
 def periods_ending_in(
     first_day: datetime.date, last_day: datetime.date, *, as_of: datetime.date
 ) -> list[Period]:

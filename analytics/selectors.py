@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from analytics.dimensions import ALL, dimensions
-from analytics.metrics import Metric, metric_get, metrics
+from analytics.metrics import Metric, metrics
 from analytics.models import CohortCell, RecomputeRun, Snapshot
 from analytics.periods import period_last_day
 from crm.models import Segment
@@ -159,13 +160,6 @@ def retention_note(row: Snapshot | None) -> str:
     return text
 
 
-def dimension_label(key: str, *, labels: dict | None = None) -> str:
-    if key == ALL:
-        return _("All customers")
-    labels = labels if labels is not None else dimension_labels()
-    return labels.get(key) or key
-
-
 def dimension_labels() -> dict[str, str]:
     """{dimension key: label}, e.g. "tier:3": "Loyalty tier: Gold" (a few queries)."""
     found = {ALL: _("All customers")}
@@ -226,6 +220,25 @@ def cohort_table() -> dict:
     }
 
 
+# A queued or running run asked for longer ago than this blocks nothing (its worker is
+# gone; services take its lock over) and the pages stop following it.
+RUN_FOLLOW_FOR = datetime.timedelta(hours=1)
+
+
+def runs_active() -> QuerySet[RecomputeRun]:
+    """Queued or running runs recent enough to be real."""
+    return RecomputeRun.objects.filter(
+        status__in=[RecomputeRun.Status.QUEUED, RecomputeRun.Status.RUNNING],
+        created_at__gte=timezone.now() - RUN_FOLLOW_FOR,
+    )
+
+
+def run_is_active(run: RecomputeRun | None) -> bool:
+    if run is None or run.status not in (RecomputeRun.Status.QUEUED, RecomputeRun.Status.RUNNING):
+        return False
+    return run.created_at >= timezone.now() - RUN_FOLLOW_FOR
+
+
 def run_latest() -> RecomputeRun | None:
     return RecomputeRun.objects.select_related("requested_by").first()
 
@@ -242,7 +255,3 @@ def last_computed_at() -> datetime.datetime | None:
     """When the latest finished recompute ended."""
     run = run_last_done()
     return run.finished_at if run else None
-
-
-def metric_or_none(key: str) -> Metric | None:
-    return metric_get(key)

@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from analytics import selectors
 from analytics.engine import facts, sources
 from analytics.engine.facts import Step
 from analytics.engine.groups import groups
@@ -250,11 +251,7 @@ def run_request(
     metric_keys = metric_keys_clean(metric_keys)
     first_day = first_day or as_of
     with transaction.atomic():
-        busy = RecomputeRun.objects.select_for_update().filter(
-            status__in=[RecomputeRun.Status.QUEUED, RecomputeRun.Status.RUNNING],
-            created_at__gte=timezone.now() - STALE_AFTER * 4,
-        )
-        if busy.exists():
+        if selectors.runs_active().select_for_update().exists():
             raise ApplicationError(
                 "recompute_running",
                 _("A recompute is already running; its progress is shown on the dashboard."),

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from analytics import presenters, selectors, services, tasks
 from analytics.dimensions import ALL
@@ -29,16 +29,11 @@ from analytics.forms import (
     ExportForm,
 )
 from analytics.metrics import metric_get, metrics
-from analytics.models import RecomputeRun
 from config.exceptions import ApplicationError
 
 VOICE_KEYS = ["nps", "csat", "ces"]
 # The groups the retention page compares, in order.
 BREAKDOWNS = ["tier", "nps", "segment", "channel"]
-ACTIVE_RUN = (RecomputeRun.Status.QUEUED, RecomputeRun.Status.RUNNING)
-# A run asked for this long ago no longer blocks the button (services.run_request), so
-# the page stops following it too.
-FOLLOW_RUN_FOR = services.STALE_AFTER * 4
 
 view_permission = permission_required("analytics.view_snapshot", raise_exception=True)
 
@@ -70,23 +65,17 @@ def _dashboard(request, template: str, section: str, context: dict):
         section=section,
         last_computed=selectors.last_computed_at(),
         run=run,
-        run_active=_is_active(run),
+        run_active=selectors.run_is_active(run),
         filter_errors=form.error_list() if form is not None else [],
         nav_query=f"?{urlencode(carry)}" if carry else "",
     )
     return render(request, template, context)
 
 
-def _is_active(run: RecomputeRun | None) -> bool:
-    if run is None or run.status not in ACTIVE_RUN:
-        return False
-    return run.created_at >= timezone.now() - FOLLOW_RUN_FOR
-
-
 # --- Pages -------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @login_required
 @view_permission
 def overview(request):
@@ -110,7 +99,7 @@ def overview(request):
     return _dashboard(request, "analytics/overview.html", "overview", context)
 
 
-@require_GET
+@require_safe
 @login_required
 @view_permission
 def retention(request):
@@ -142,7 +131,7 @@ def retention(request):
     return _dashboard(request, "analytics/retention.html", "retention", context)
 
 
-@require_GET
+@require_safe
 @login_required
 @view_permission
 def voice(request):
@@ -173,7 +162,7 @@ def voice(request):
     return _dashboard(request, "analytics/voice.html", "voice", context)
 
 
-@require_GET
+@require_safe
 @login_required
 @view_permission
 def loyalty(request):
@@ -193,7 +182,7 @@ def loyalty(request):
     return _dashboard(request, "analytics/charts_page.html", "loyalty", context)
 
 
-@require_GET
+@require_safe
 @login_required
 @view_permission
 def support(request):
@@ -212,7 +201,7 @@ def support(request):
     return _dashboard(request, "analytics/charts_page.html", "support", context)
 
 
-@require_GET
+@require_safe
 @login_required
 @view_permission
 def definitions(request):
@@ -235,7 +224,7 @@ class _Echo:
         return value
 
 
-@require_GET
+@require_safe
 @login_required
 @view_permission
 def export(request):
@@ -322,14 +311,14 @@ def _back(request):
     return redirect("analytics:overview")
 
 
-@require_GET
+@require_safe
 @login_required
 @view_permission
 def run_latest(request):
     """The latest recompute's progress, polled every second while it runs; once it has
     finished the page reloads (HX-Refresh) to show the new figures."""
     run = selectors.run_latest()
-    finished = not _is_active(run)
+    finished = not selectors.run_is_active(run)
     response = render(request, "analytics/_run.html", {"run": run, "poll": not finished})
     if finished and request.htmx:
         response["HX-Refresh"] = "true"

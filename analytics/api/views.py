@@ -2,33 +2,53 @@
 (Admin and Marketing)."""
 
 import django_filters
+from django import forms
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from analytics import selectors, services, tasks
 from analytics.api import serializers as s
+from analytics.metrics import metrics
 from analytics.models import CohortCell, RecomputeRun, Snapshot
 from analytics.periods import ALL_TYPES
 from config.api import KnownQueryParamsMixin
 
 
+class _SnapshotFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", _("The end is before the start."))
+        return data
+
+
 class SnapshotFilter(django_filters.FilterSet):
-    metric = django_filters.CharFilter(max_length=50)
+    metric = django_filters.ChoiceFilter(choices=lambda: [(m.key, m.key) for m in metrics()])
     period_type = django_filters.ChoiceFilter(choices=[(key, key) for key in ALL_TYPES])
     dimension = django_filters.CharFilter(max_length=60)
+    # ISO dates only: the same address means the same rows whatever the client's language.
     start = django_filters.DateFilter(
-        field_name="period_start", lookup_expr="gte", label="Periods starting on or after"
+        field_name="period_start",
+        lookup_expr="gte",
+        label="Periods starting on or after (YYYY-MM-DD)",
+        input_formats=["%Y-%m-%d"],
     )
     end = django_filters.DateFilter(
-        field_name="period_start", lookup_expr="lte", label="Periods starting on or before"
+        field_name="period_start",
+        lookup_expr="lte",
+        label="Periods starting on or before (YYYY-MM-DD)",
+        input_formats=["%Y-%m-%d"],
     )
 
     class Meta:
         model = Snapshot
         fields = ["metric", "period_type", "dimension", "start", "end"]
+        form = _SnapshotFilterForm
 
 
 class SnapshotViewSet(KnownQueryParamsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -55,6 +75,11 @@ class CohortViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses={200: s.CohortOutputSerializer(many=True)})
     def list(self, request):
+        unknown = sorted(set(request.query_params) - {"format"})
+        if unknown:
+            raise ValidationError(
+                {name[:100]: [_("Unknown query parameter.")] for name in unknown[:20]}
+            )
         table = selectors.cohort_table()
         return Response(s.CohortOutputSerializer(table["rows"], many=True).data)
 

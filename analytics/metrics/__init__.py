@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
-DEFINITIONS_URL = "/analytics/definitions/"
+from django.urls import reverse
+
 FOUR_PLACES = Decimal("0.0001")
 
 
@@ -35,7 +36,7 @@ class Metric:
 
     @property
     def definition_url(self) -> str:
-        return f"{DEFINITIONS_URL}#{self.anchor}"
+        return f"{reverse('analytics:definitions')}#{self.anchor}"
 
     def row(self, components: dict) -> tuple[Decimal | None, dict]:
         """(value, components to store) from the source's components."""

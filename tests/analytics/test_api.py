@@ -120,3 +120,15 @@ def test_the_schema_lists_the_analytics_endpoints(admin_user):
         "/api/v1/analytics/recompute/{id}/",
     ):
         assert path in schema["paths"], path
+
+
+def test_snapshot_filters_take_known_metrics_iso_dates_and_an_ordered_range(computed, support_user):
+    api = api_as(support_user)
+    for bad in (
+        {"metric": "zzz"},
+        {"start": "01/02/2026"},
+        {"start": "2026-06-01", "end": "2026-01-01"},
+    ):
+        refused = api.get("/api/v1/analytics/snapshots/", bad, HTTP_ACCEPT_LANGUAGE="en")
+        assert refused.status_code == 400, bad
+    assert api.get("/api/v1/analytics/cohorts/", {"bogus": "1"}).status_code == 400
