@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection
 
 from analytics.dimensions import dimensions
-from analytics.engine.sql import day_start, db_day, db_moment, execute, local_date
+from analytics.engine.sql import bucket_sql, day_start, db_day, db_moment, execute, local_date
 from analytics.periods import CALENDAR_TYPES, Period
 
 FACTS = "analytics_facts"
@@ -164,24 +164,15 @@ def _buckets(step: Step) -> None:
     (PostgreSQL's width_bucket; a CASE on SQLite), their count, revenue in cents, first
     and last moment. Every per-boundary and per-period figure is then a sum over a few
     buckets per customer instead of hundreds of CASEs per order."""
-    ends = [db_moment(day_start(day + ONE_DAY)) for day in step.boundaries]
-    if connection.vendor == "postgresql":
-        bucket = "width_bucket(placed_at, %s::timestamptz[])"
-        bucket_params = [ends]
-    else:
-        bucket = (
-            "CASE "
-            + " ".join(f"WHEN placed_at < %s THEN {j}" for j in range(len(ends)))
-            + f" ELSE {len(ends)} END"
-        )
-        bucket_params = list(ends)
+    ends = [day_start(day + ONE_DAY) for day in step.boundaries]
+    bucket, bucket_params = bucket_sql("placed_at", ends)
     execute(f"DROP TABLE IF EXISTS {BUCKETS}")
     execute(
         f"CREATE TEMPORARY TABLE {BUCKETS} AS SELECT customer_id, {bucket} AS b, "
         f"COUNT(*) AS n, SUM({_cents('total')}) AS v, MIN(placed_at) AS lo, "
         "MAX(placed_at) AS hi FROM crm_order WHERE status = 'completed' AND placed_at < %s "
         f"GROUP BY customer_id, {bucket}",
-        bucket_params + [ends[-1]] + bucket_params,
+        bucket_params + [db_moment(ends[-1])] + bucket_params,
     )
 
 

@@ -65,3 +65,13 @@ def fetch_dicts(sql: str, params) -> list[dict]:
 def execute(sql: str, params=()) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def bucket_sql(column: str, thresholds: list) -> tuple[str, list]:
+    """SQL for how many of the ascending `thresholds` (instants) are at or before
+    `column`: PostgreSQL's width_bucket (a binary search), a CASE chain on SQLite."""
+    values = [db_moment(moment) for moment in thresholds]
+    if connection.vendor == "postgresql":
+        return f"width_bucket({column}, %s::timestamptz[])", [values]
+    whens = " ".join(f"WHEN {column} < %s THEN {i}" for i in range(len(values)))
+    return f"CASE {whens} ELSE {len(values)} END", values
