@@ -1,7 +1,7 @@
 """Dimensions: the groups of customers every figure is also computed for.
 
 "all" is every customer. Each kind below is one column of the per-customer facts table
-(`analytics.engine.facts`), written by one small SQL expression over `crm_customer c`;
+(`analytics.engine.facts`), read from one small set-based query of (customer, value);
 each tracked segment (crm's `Segment.tracked`) is one more group, its members as of the
 step's day. A dimension describes the customer as of the day computed: the NPS category
 of the latest answer on or before it and the channel of the first order; the loyalty tier
@@ -20,9 +20,9 @@ ALL = "all"
 class Dimension:
     kind: str  # the key's prefix: "tier" in "tier:3"
     label: str
-    # SQL over `crm_customer c` for the facts column; "{day_end}" stands for the
-    # instant the step's day ends.
-    column_sql: str
+    # SQL giving at most one row (customer_id, value) per customer; "{day_end}" stands
+    # for the instant the step's day ends.
+    table_sql: str
     labels: Callable[[], dict[str, str]]  # value -> label, read when pages show it
 
 
@@ -64,7 +64,10 @@ def register() -> None:
         Dimension(
             kind="tier",
             label=gettext_lazy("Loyalty tier"),
-            column_sql="(SELECT la.tier_id FROM loyalty_account la WHERE la.customer_id = c.id)",
+            table_sql=(
+                "SELECT customer_id, tier_id AS value FROM loyalty_account "
+                "WHERE customer_id IS NOT NULL AND tier_id IS NOT NULL"
+            ),
             labels=_tier_labels,
         )
     )
@@ -73,12 +76,13 @@ def register() -> None:
             kind="nps",
             label=gettext_lazy("Latest NPS answer"),
             # docs/metrics.md: promoters 9-10, passives 7-8, detractors 0-6.
-            column_sql=(
-                "(SELECT CASE WHEN r.score >= 9 THEN 'promoter' WHEN r.score >= 7 THEN "
-                "'passive' ELSE 'detractor' END FROM surveys_response r "
-                "WHERE r.customer_id = c.id AND r.score_kind = 'nps' AND r.score IS NOT NULL "
-                "AND r.submitted_at < {day_end} ORDER BY r.submitted_at DESC, r.id DESC "
-                "LIMIT 1)"
+            table_sql=(
+                "SELECT customer_id, CASE WHEN score >= 9 THEN 'promoter' WHEN score >= 7 "
+                "THEN 'passive' ELSE 'detractor' END AS value FROM (SELECT customer_id, score, "
+                "ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY submitted_at DESC, id DESC)"
+                " AS latest FROM surveys_response WHERE customer_id IS NOT NULL "
+                "AND score_kind = 'nps' AND score IS NOT NULL AND submitted_at < {day_end}) r "
+                "WHERE latest = 1"
             ),
             labels=_nps_labels,
         )
@@ -87,9 +91,11 @@ def register() -> None:
         Dimension(
             kind="channel",
             label=gettext_lazy("First order's channel"),
-            column_sql=(
-                "(SELECT MIN(o1.channel) FROM crm_order o1 WHERE o1.customer_id = c.id "
-                "AND o1.status = 'completed' AND o1.placed_at = c.first_order_at)"
+            table_sql=(
+                "SELECT o1.customer_id, MIN(o1.channel) AS value FROM crm_order o1 "
+                "JOIN crm_customer c1 ON c1.id = o1.customer_id "
+                "AND o1.placed_at = c1.first_order_at WHERE o1.status = 'completed' "
+                "GROUP BY o1.customer_id"
             ),
             labels=_channel_labels,
         )

@@ -161,7 +161,7 @@ def _consistent_view() -> None:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             # The per-customer aggregates fit in memory instead of spilling to disk; the
             # queries are few and big, so JIT compiling them costs more than it saves.
-            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute("SET LOCAL jit = off")
 
 
