@@ -53,6 +53,7 @@ RESPONSE_KEYS = (
     "csat_ok",
     "ces_n",
     "ces_sum",
+    "ces_sq",
     "ces_ok",
 )
 FLOW_KEYS = ("earned", "redeemed", "expired")
@@ -145,6 +146,7 @@ def responses(step: Step, groups: list[Group]) -> Components:
         "COUNT(CASE WHEN r.score_kind = 'csat' AND r.score >= 4 THEN 1 END) AS csat_ok, "
         "COUNT(CASE WHEN r.score_kind = 'ces' THEN 1 END) AS ces_n, "
         "SUM(CASE WHEN r.score_kind = 'ces' THEN r.score ELSE 0 END) AS ces_sum, "
+        "SUM(CASE WHEN r.score_kind = 'ces' THEN r.score * r.score ELSE 0 END) AS ces_sq, "
         "COUNT(CASE WHEN r.score_kind = 'ces' AND r.score >= 5 THEN 1 END) AS ces_ok "
         f"FROM periods p JOIN {table} r ON r.submitted_at >= p.lo AND r.submitted_at < p.hi "
         f"LEFT JOIN {FACTS} f ON f.customer_id = r.customer_id {{where}} {{group}}"

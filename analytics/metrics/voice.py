@@ -18,6 +18,24 @@ def nps_margin(c: dict) -> float | None:
     return round(1.96 * 100 * math.sqrt(max(p + d - (p - d) ** 2, 0) / n), 2)
 
 
+def csat_margin(c: dict) -> float | None:
+    """The 95% margin of a proportion, in points: 1.96 x 100 x sqrt(p (1 - p) / n)."""
+    n = c["csat_n"]
+    if not n:
+        return None
+    p = c["csat_ok"] / n
+    return round(1.96 * 100 * math.sqrt(max(p * (1 - p), 0) / n), 2)
+
+
+def ces_margin(c: dict) -> float | None:
+    """The 95% margin of a mean: 1.96 x s / sqrt(n), s the answers' sample deviation."""
+    n = c["ces_n"]
+    if n < 2:
+        return None
+    variance = (c["ces_sq"] - c["ces_sum"] ** 2 / n) / (n - 1)
+    return round(1.96 * math.sqrt(max(variance, 0) / n), 3)
+
+
 def _nps(c: dict) -> Decimal | None:
     return share(c["promoters"] - c["detractors"], c["nps_n"])
 
@@ -52,6 +70,7 @@ def register() -> None:
                 "n": c["csat_n"],
                 "satisfied": c["csat_ok"],
                 "mean": _mean(c["csat_sum"], c["csat_n"]),
+                "margin": csat_margin(c),
             },
             help=gettext_lazy("The share of 4 and 5 answers on the 1-5 scale."),
         ),
@@ -67,6 +86,7 @@ def register() -> None:
                 "n": c["ces_n"],
                 "easy": c["ces_ok"],
                 "easy_share": float(share(c["ces_ok"], c["ces_n"]) or 0) if c["ces_n"] else None,
+                "margin": ces_margin(c),
             },
             help=gettext_lazy("The mean answer on the 1-7 scale (7: very easy)."),
         ),

@@ -174,10 +174,6 @@ def survey_chart(metric: Metric, rows: list[Snapshot], period: str, dimension: s
         for start, margin in margins.items()
     }
     help_text = metric.help
-    if metric.key == "ces":
-        help_text = _("%(help)s No margin of error: the spread of the answers is not kept.") % {
-            "help": metric.help
-        }
     return time_chart(
         key=metric.key,
         title=str(metric.label),

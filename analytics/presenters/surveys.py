@@ -1,7 +1,6 @@
 """The survey metrics' 95% margins of error, and whether the latest change is beyond them."""
 
 import datetime
-import math
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -10,25 +9,15 @@ from analytics.metrics import Metric
 from analytics.models import Snapshot
 from analytics.presenters.formatting import TRAILING_DAYS, change_text, row_label
 
-Z_95 = 1.96
-
 
 def survey_margin(metric_key: str, row: Snapshot | None) -> float | None:
-    """The 95% margin of error of a survey row, in the metric's unit: NPS stores it;
-    CSAT's is the proportion's, 1.96 x 100 x sqrt(p(1 - p) / n); CES keeps no spread of
-    its answers, so it has none."""
-    if row is None or row.value is None:
+    """The 95% margin of error of a survey row, in the metric's unit, as the snapshot
+    stores it (analytics.metrics.voice: NPS's, a proportion's for CSAT, a mean's for
+    CES); None without answers."""
+    if row is None or row.value is None or not row.components.get("n"):
         return None
-    n = row.components.get("n") or 0
-    if not n:
-        return None
-    if metric_key == "nps":
-        margin = row.components.get("margin")
-        return float(margin) if margin is not None else None
-    if metric_key == "csat":
-        p = (row.components.get("satisfied") or 0) / n
-        return round(Z_95 * 100 * math.sqrt(max(p * (1 - p), 0) / n), 2)
-    return None
+    margin = row.components.get("margin")
+    return float(margin) if margin is not None else None
 
 
 def previous_row(rows: list[Snapshot]) -> Snapshot | None:

@@ -159,7 +159,7 @@ def test_a_period_to_date_keeps_its_key_and_is_finished_by_its_last_day(june):
 
 
 def _answer(survey, score: int, when: datetime.datetime, customer=None):
-    question = survey.questions.get(kind="nps")
+    question = survey.questions.get(kind__in=["nps", "csat", "ces"])
     link = surveys.invitation_create(
         survey=survey, customer=customer or consenting_customer(), channel="link"
     )
@@ -191,6 +191,30 @@ def test_nps_with_its_margin_and_n_zero(db):
     empty = row("nps", start=d(5, 1))
     assert empty.value is None and empty.components["n"] == 0
     assert row("csat").value is None and row("csat").components["n"] == 0
+
+
+def test_csat_and_ces_with_their_margins(db):
+    csat = surveys.survey_status_set(
+        survey=surveys.survey_from_template(template="csat", name="After a case", languages=["en"]),
+        status="active",
+    )
+    ces = surveys.survey_status_set(
+        survey=surveys.survey_from_template(template="ces", name="Effort", languages=["en"]),
+        status="active",
+    )
+    for score in (5, 4, 4, 2, 1):
+        _answer(csat, score, at(d(6, 10)))
+    for score in (7, 6, 2, 5):
+        _answer(ces, score, at(d(6, 11)))
+    snapshot_recompute(as_of=JUNE_END)
+    satisfaction = row("csat")
+    # 3 of 5 answered 4 or 5; margin 1.96 x 100 x sqrt(0.6 x 0.4 / 5).
+    assert satisfaction.value == Decimal("60.0000")
+    assert satisfaction.components == {"n": 5, "satisfied": 3, "mean": 3.2, "margin": 42.94}
+    effort = row("ces")
+    # Mean 5; sample variance (114 - 20^2 / 4) / 3 = 14/3; margin 1.96 x sqrt(14/3 / 4).
+    assert effort.value == Decimal("5.0000")
+    assert effort.components == {"n": 4, "easy": 3, "easy_share": 75.0, "margin": 2.117}
 
 
 def test_nps_dimension_groups_retention_by_the_latest_answer(june):

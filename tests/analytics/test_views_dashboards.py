@@ -372,10 +372,12 @@ def test_a_survey_change_is_significant_only_when_the_intervals_do_not_overlap()
     assert "within the margin of error" in comparison.text
 
 
-def test_csat_has_the_margin_of_a_proportion_and_ces_none():
-    row = Snapshot(metric="csat", value=Decimal("80"), components={"n": 100, "satisfied": 80})
-    assert presenters.survey_margin("csat", row) == pytest.approx(7.84, abs=0.01)
-    row = Snapshot(metric="ces", value=Decimal("5.5"), components={"n": 40, "easy": 30})
+def test_the_survey_margins_are_the_stored_ones():
+    row = Snapshot(metric="csat", value=Decimal("80"), components={"n": 100, "margin": 7.84})
+    assert presenters.survey_margin("csat", row) == pytest.approx(7.84)
+    row = Snapshot(metric="ces", value=Decimal("5.5"), components={"n": 1, "margin": None})
+    assert presenters.survey_margin("ces", row) is None
+    row = Snapshot(metric="ces", value=None, components={"n": 0, "margin": None})
     assert presenters.survey_margin("ces", row) is None
 
 
