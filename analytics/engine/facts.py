@@ -20,7 +20,16 @@ from django.conf import settings
 from django.db import connection
 
 from analytics.dimensions import dimensions
-from analytics.engine.sql import bucket_sql, day_start, db_day, db_moment, execute, local_date
+from analytics.engine.sql import (
+    after_day_sql,
+    bucket_sql,
+    day_marker_sql,
+    day_start,
+    db_day,
+    db_moment,
+    execute,
+    later_day_sql,
+)
 from analytics.periods import CALENDAR_TYPES, Period
 
 FACTS = "analytics_facts"
@@ -81,13 +90,14 @@ def build(step: Step) -> None:
         _buckets(step)
     day_end = db_moment(day_start(step.as_of + ONE_DAY))
 
-    # Inner select: one row per customer with business days already converted.
+    # Inner select: one row per customer, its orders' figures and dimensions.
     inner_columns = [
         "c.id AS customer_id",
         "c.customer_since AS since",
         "c.closed_on AS closed_on",
     ]
-    inner_params: list = []
+    marker, marker_params = day_marker_sql("c.first_order_at")
+    inner_columns.append(f"{marker} AS first_day")
     # Each dimension is a derived table of (customer_id, value), joined once: a few
     # set-based passes instead of a probe per customer.
     dimension_joins, dimension_params = [], []
@@ -101,52 +111,51 @@ def build(step: Step) -> None:
         dimension_params += [day_end] * dimension.table_sql.count("{day_end}")
     join = ""
     if order_columns:
-        first_day, first_params = local_date("c.first_order_at")
-        inner_columns.append(f"{first_day} AS fd")
-        inner_params += list(first_params)
         for j in range(len(step.boundaries)):
-            sql, extra = local_date(f"o.l{j}")
-            inner_columns += [f"{sql} AS ld{j}", f"o.c{j} AS c{j}", f"o.v{j} AS v{j}"]
-            inner_params += list(extra)
+            inner_columns += [f"o.l{j} AS l{j}", f"o.c{j} AS c{j}", f"o.v{j} AS v{j}"]
         for k in range(len(step.calendar_periods)):
-            low, low_params = local_date(f"o.pmin{k}")
-            high, high_params = local_date(f"o.pmax{k}")
-            inner_columns += [f"o.o{k} AS o{k}", f"o.m{k} AS m{k}"]
-            inner_columns += [f"{low} AS pd{k}", f"{high} AS qd{k}"]
-            inner_params += list(low_params) + list(high_params)
+            inner_columns += [f"o.{name}{k} AS {name}{k}" for name in ("o", "m", "pmin", "pmax")]
         join = (
             "LEFT JOIN (SELECT customer_id, "
             + ", ".join(order_columns)
             + f" FROM {BUCKETS} GROUP BY customer_id) o ON o.customer_id = c.id"
         )
 
-    # Outer select: the flags.
+    # Outer select: the flags. Windows compare instants; a business day is worked out
+    # only where a comparison of days needs it (later_day_sql), so a million customers
+    # cost a handful of time-zone conversions each, not one per boundary and period.
     window = settings.ACTIVITY_WINDOW_DAYS
     outer = ["customer_id", "since"] + [dimension.kind for dimension in dimensions()]
     outer_params: list = []
     for j, day in enumerate(step.boundaries):
+        reopened, reopened_params = later_day_sql(f"l{j}", "closed_on", earlier_is_date=True)
         active = [
             "since <= %s",
-            f"(closed_on IS NULL OR closed_on > %s OR ld{j} > closed_on)",
+            f"(CASE WHEN closed_on IS NULL OR closed_on > %s THEN 1 "
+            f"WHEN {reopened} THEN 1 ELSE 0 END) = 1",
         ]
-        outer_params += [db_day(day), db_day(day)]
+        outer_params += [db_day(day), db_day(day), *reopened_params]
         if window is not None:
-            first_day = db_day(day - datetime.timedelta(days=window - 1))
-            active.append(f"(since >= %s OR ld{j} >= %s)")
-            outer_params += [first_day, first_day]
+            first_day = day - datetime.timedelta(days=window - 1)
+            active.append(f"(since >= %s OR l{j} >= %s)")
+            outer_params += [db_day(first_day), db_moment(day_start(first_day))]
+        repeat, repeat_params = after_day_sql(f"l{j}", "first_day")
         outer += [
             f"CASE WHEN {' AND '.join(active)} THEN 1 ELSE 0 END AS a{j}",
-            f"CASE WHEN ld{j} IS NOT NULL THEN 1 ELSE 0 END AS b{j}",
-            f"CASE WHEN ld{j} > fd THEN 1 ELSE 0 END AS r{j}",
+            f"CASE WHEN l{j} IS NOT NULL THEN 1 ELSE 0 END AS b{j}",
+            f"CASE WHEN l{j} IS NOT NULL AND {repeat} THEN 1 ELSE 0 END AS r{j}",
             f"COALESCE(c{j}, 0) AS c{j}",
             f"COALESCE(v{j}, 0) AS v{j}",
         ]
+        outer_params += repeat_params
     for k in range(len(step.calendar_periods)):
+        repeat, repeat_params = later_day_sql(f"pmax{k}", f"pmin{k}")
         outer += [
             f"COALESCE(o{k}, 0) AS o{k}",
             f"COALESCE(m{k}, 0) AS m{k}",
-            f"CASE WHEN qd{k} > pd{k} THEN 1 ELSE 0 END AS p{k}",
+            f"CASE WHEN pmin{k} IS NOT NULL AND {repeat} THEN 1 ELSE 0 END AS p{k}",
         ]
+        outer_params += repeat_params
     sql = (
         f"CREATE TEMPORARY TABLE {FACTS} AS SELECT "
         + ", ".join(outer)
@@ -157,7 +166,7 @@ def build(step: Step) -> None:
     )
     # Parameters in the order the placeholders appear: inner columns, the join, WHERE,
     # then the outer columns come first in the text, so they lead.
-    all_params = outer_params + inner_params + params + dimension_params + [db_day(step.as_of)]
+    all_params = outer_params + marker_params + params + dimension_params + [db_day(step.as_of)]
     execute(sql, all_params)
     execute(f"CREATE INDEX {FACTS}_customer ON {FACTS} (customer_id)")
     if connection.vendor == "postgresql":

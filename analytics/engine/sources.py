@@ -13,6 +13,7 @@ from django.conf import settings
 from analytics.engine.facts import FACTS, Step
 from analytics.engine.groups import Group, grouped
 from analytics.engine.sql import (
+    bucket_sql,
     day_start,
     db_day,
     db_moment,
@@ -130,13 +131,18 @@ def customers(step: Step, groups: list[Group]) -> Components:
 
 
 def responses(step: Step, groups: list[Group]) -> Components:
-    """Survey answers submitted in each period: NPS, CSAT and CES counts."""
+    """Survey answers submitted in each period: NPS, CSAT and CES counts. The answers are
+    counted once per business day (and dimension), then each period sums its days, so
+    overlapping trailing windows cost nothing more."""
     if not step.periods:
         return {}
-    cte, params = periods_cte(step.periods)
+    first = min(period.start for period in step.periods)
+    last = max(period.end for period in step.periods)
+    days = [first + datetime.timedelta(days=i) for i in range((last - first).days + 2)]
+    bucket, bucket_params = bucket_sql("r.submitted_at", [day_start(day) for day in days])
     table = Response._meta.db_table
     sql = (
-        f"{cte} SELECT p.idx AS idx, {{dim}} AS dim, "
+        f"SELECT {bucket} AS b, {{dim}} AS dim, "
         "COUNT(CASE WHEN r.score_kind = 'nps' THEN 1 END) AS nps_n, "
         "COUNT(CASE WHEN r.score_kind = 'nps' AND r.score >= 9 THEN 1 END) AS promoters, "
         "COUNT(CASE WHEN r.score_kind = 'nps' AND r.score IN (7, 8) THEN 1 END) AS passives, "
@@ -148,22 +154,34 @@ def responses(step: Step, groups: list[Group]) -> Components:
         "SUM(CASE WHEN r.score_kind = 'ces' THEN r.score ELSE 0 END) AS ces_sum, "
         "SUM(CASE WHEN r.score_kind = 'ces' THEN r.score * r.score ELSE 0 END) AS ces_sq, "
         "COUNT(CASE WHEN r.score_kind = 'ces' AND r.score >= 5 THEN 1 END) AS ces_ok "
-        f"FROM periods p JOIN {table} r ON r.submitted_at >= p.lo AND r.submitted_at < p.hi "
-        f"LEFT JOIN {FACTS} f ON f.customer_id = r.customer_id {{where}} {{group}}"
+        f"FROM {table} r LEFT JOIN {FACTS} f ON f.customer_id = r.customer_id "
+        "{where} {group}"
     )
     rows = grouped(
         sql,
-        params,
+        bucket_params,
         groups_=groups,
         facts_alias="f",
         customer_column="r.customer_id",
-        where="r.score IS NOT NULL",
-        extra_group="p.idx",
+        where="r.score IS NOT NULL AND r.submitted_at >= %s AND r.submitted_at < %s",
+        where_params=(db_moment(day_start(first)), db_moment(day_start(days[-1]))),
+        extra_group="b",
     )
     found: Components = {}
     for key, dim_rows in rows.items():
-        for row in dim_rows:
-            found[(int(row["idx"]), key)] = {name: int(row[name] or 0) for name in RESPONSE_KEYS}
+        # Bucket b holds the answers of days[b - 1].
+        per_day = {days[int(row["b"]) - 1]: row for row in dim_rows}
+        for index, period in enumerate(step.periods):
+            totals = dict.fromkeys(RESPONSE_KEYS, 0)
+            day = period.start
+            while day <= period.end:
+                row = per_day.get(day)
+                if row is not None:
+                    for name in RESPONSE_KEYS:
+                        totals[name] += int(row[name] or 0)
+                day += ONE_DAY
+            if totals["nps_n"] or totals["csat_n"] or totals["ces_n"]:
+                found[(index, key)] = totals
     return found
 
 
