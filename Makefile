@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python bench/seed_demo.py
 	$(BIN)/python bench/loyalty.py
 	$(BIN)/python bench/analytics.py
+	$(BIN)/python bench/predictive.py --skip-build
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache

@@ -7,7 +7,7 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics")
 
     def ready(self) -> None:
-        from analytics import dimensions, metrics, receivers
+        from analytics import dimensions, metrics, profile, receivers, segments
         from analytics.roles import ANALYTICS_GRANTS
         from crm import signals
         from crm.roles import role_grants_register
@@ -15,6 +15,8 @@ class AnalyticsConfig(AppConfig):
         role_grants_register(app_label="analytics", grants=ANALYTICS_GRANTS)
         dimensions.register()
         metrics.register()
+        profile.register()
+        segments.register()
         signals.demo_data_loaded.connect(
             receivers.on_demo_data_loaded, dispatch_uid="analytics.demo"
         )

@@ -78,3 +78,29 @@ class ExportForm(_AddressForm):
         data["period"] = data.get("period") or DEFAULT_PERIOD
         data["dimension"] = data.get("dimension") or ALL
         return data
+
+
+class AtRiskForm(_AddressForm):
+    """The predictive page's list: which risk bands, in which order."""
+
+    SORTS = [
+        ("revenue", _("Lifetime revenue")),
+        ("clv", _("Predictive CLV")),
+        ("p_alive", _("P(alive), lowest first")),
+        ("last_order", _("Last order, oldest first")),
+        ("orders", _("Order days")),
+    ]
+    DEFAULT_RISKS = ["high"]
+
+    risk = forms.MultipleChoiceField(
+        label=_("Churn risk"),
+        choices=[("high", _("High")), ("medium", _("Medium")), ("low", _("Low"))],
+        required=False,
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), choices=SORTS, required=False)
+
+    def picked(self) -> tuple[list[str], str]:
+        """(risk bands, sort key): the valid choices, else the defaults."""
+        self.is_valid()
+        data = self.cleaned_data
+        return data.get("risk") or self.DEFAULT_RISKS, data.get("sort") or "revenue"

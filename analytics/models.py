@@ -147,3 +147,163 @@ class RecomputeRun(models.Model):
         if not self.steps_total:
             return 0
         return int(100 * self.steps_done / self.steps_total)
+
+
+class ModelFit(models.Model):
+    """One fit of the predictive models (docs/metrics.md "Predictive retention"): the
+    nightly fit on all order history, or a holdout check fitted on all but the last
+    weeks. A fit that fails keeps its status and message; the scores then come from the
+    last good nightly fit (`scored_with`)."""
+
+    class Kind(models.TextChoices):
+        NIGHTLY = "nightly", _("Nightly fit")
+        HOLDOUT = "holdout", _("Holdout check")
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        OK = "ok", _("Good fit")
+        TOO_LITTLE_DATA = "too_little_data", _("Too little data")
+        NOT_CONVERGED = "not_converged", _("Did not converge")
+        IMPLAUSIBLE = "implausible", _("Implausible parameters")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    as_of = models.DateField(_("as of"))
+    # The last day the fit sees: as_of for the nightly fit, as_of - holdout for a check.
+    calibration_end = models.DateField(_("calibration end"))
+    customers = models.PositiveIntegerField(_("customers"), default=0)
+    repeaters = models.PositiveIntegerField(_("repeat buyers"), default=0)
+    r = models.FloatField(null=True, blank=True)
+    alpha = models.FloatField(null=True, blank=True)
+    a = models.FloatField(null=True, blank=True)
+    b = models.FloatField(null=True, blank=True)
+    bgnbd_log_likelihood = models.FloatField(_("BG/NBD log-likelihood"), null=True, blank=True)
+    p = models.FloatField(null=True, blank=True)
+    q = models.FloatField(null=True, blank=True)
+    gamma = models.FloatField(null=True, blank=True)
+    spend_log_likelihood = models.FloatField(_("Gamma-Gamma log-likelihood"), null=True, blank=True)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    # Holdout checks: [{"frequency": "0", "customers": n, "predicted": e, "actual": a}, ...]
+    checks = models.JSONField(_("holdout groups"), default=list, blank=True)
+    scored = models.PositiveIntegerField(_("customers scored"), default=0)
+    scored_with = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(_("started"))
+    heartbeat_at = models.DateTimeField(_("last progress"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        get_latest_by = "started_at"
+        verbose_name = _("model fit")
+        verbose_name_plural = _("model fits")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["nightly", "holdout"]), name="analytics_fit_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "running",
+                        "ok",
+                        "too_little_data",
+                        "not_converged",
+                        "implausible",
+                        "failed",
+                    ]
+                ),
+                name="analytics_fit_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(calibration_end__lte=models.F("as_of")),
+                name="analytics_fit_calibration_in_range",
+            ),
+            # A good fit has every parameter, each positive.
+            models.CheckConstraint(
+                condition=~Q(status="ok")
+                | Q(r__gt=0, alpha__gt=0, a__gt=0, b__gt=0, p__gt=0, q__gt=1, gamma__gt=0),
+                name="analytics_fit_ok_has_parameters",
+            ),
+            # The lock: one fit of each kind at a time.
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(status="running"), name="analytics_one_fit_running"
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "status", "-as_of"], name="analytics_fit_good_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.as_of} {self.status}"
+
+
+class CustomerScore(models.Model):
+    """A customer's predictive figures as of the last nightly fit: the order-day summary
+    the models read (x, t_x, T in weeks) and what they say about the next 12 months."""
+
+    class Risk(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+
+    customer = models.OneToOneField(
+        "crm.Customer",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("customer"),
+    )
+    # Protected by Django, not by a database constraint: every row of a night names the
+    # same fit, and a million identical checks would cost the nightly load seconds.
+    fit = models.ForeignKey(
+        ModelFit, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    as_of = models.DateField(_("as of"))
+    order_days = models.PositiveIntegerField(_("order days"))
+    first_order_on = models.DateField(_("first order day"))
+    last_order_on = models.DateField(_("last order day"))
+    mean_spend = models.DecimalField(
+        _("mean spend per repeat order day"), max_digits=14, decimal_places=2, null=True
+    )
+    p_alive = models.DecimalField(_("P(alive)"), max_digits=5, decimal_places=4)
+    risk = models.CharField(_("churn risk"), max_length=6, choices=Risk.choices)
+    expected_orders = models.DecimalField(
+        _("expected order days, next 12 months"), max_digits=12, decimal_places=4
+    )
+    expected_spend = models.DecimalField(
+        _("expected spend per order day"), max_digits=14, decimal_places=2
+    )
+    clv = models.DecimalField(_("predictive 12-month CLV"), max_digits=16, decimal_places=2)
+    # Completed orders' totals up to as_of: the at-risk list ranks by it without a join.
+    revenue = models.DecimalField(_("lifetime revenue"), max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["-clv", "customer_id"]
+        verbose_name = _("customer score")
+        verbose_name_plural = _("customer scores")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(p_alive__gte=0, p_alive__lte=1), name="analytics_score_p_alive_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(risk__in=["low", "medium", "high"]), name="analytics_score_risk_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(expected_orders__gte=0, expected_spend__gte=0, clv__gte=0),
+                name="analytics_score_figures_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(order_days__gte=1, last_order_on__gte=models.F("first_order_on")),
+                name="analytics_score_history_valid",
+            ),
+        ]
+        # No secondary index: the nightly load replaces every row, and each index would
+        # cost it seconds per million (make bench); the list and the segment conditions
+        # scan the table, a fraction of a second at a million rows.
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.p_alive} {self.risk}"
+
+    @property
+    def frequency(self) -> int:
+        return self.order_days - 1

@@ -1,5 +1,6 @@
 """analytics' rows of the role matrix (README: Roles): every staff role reads the
-dashboards; Marketing (and Admin, who holds all) may start a recompute."""
+dashboards and the predictive scores; Marketing (and Admin, who holds all) may start a
+recompute."""
 
 from crm.roles import MARKETING, SUPPORT
 
@@ -8,11 +9,15 @@ ANALYTICS_GRANTS: dict[str, list[str]] = {
         "analytics.view_snapshot",
         "analytics.view_cohortcell",
         "analytics.view_recomputerun",
+        "analytics.view_customerscore",
+        "analytics.view_modelfit",
     ],
     MARKETING: [
         "analytics.view_snapshot",
         "analytics.view_cohortcell",
         "analytics.view_recomputerun",
         "analytics.add_recomputerun",
+        "analytics.view_customerscore",
+        "analytics.view_modelfit",
     ],
 }

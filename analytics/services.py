@@ -59,15 +59,18 @@ def recompute_plan(
 
 
 def _selected(metric_keys: list[str] | None) -> list[Metric]:
+    """The metrics this engine computes; those of another source (predictive_clv, written
+    by the nightly fit) are left to their writer."""
     if not metric_keys:
-        return metrics()
+        return [metric for metric in metrics() if metric.source in sources.SOURCES]
     return [metric_get(key) for key in metric_keys if key != COHORTS]
 
 
 def metric_keys_clean(keys: list[str] | None) -> list[str]:
-    """The keys, checked: unknown ones are refused with the list of known ones."""
+    """The keys, checked: unknown ones (and those another job writes, such as the nightly
+    fit's predictive_clv) are refused with the list of the ones a recompute computes."""
     keys = [key.strip() for key in keys or [] if key.strip()]
-    known = [metric.key for metric in metrics()] + [COHORTS]
+    known = [metric.key for metric in metrics() if metric.source in sources.SOURCES] + [COHORTS]
     unknown = [key for key in keys if key not in known]
     if unknown:
         raise ApplicationError(

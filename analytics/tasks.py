@@ -13,6 +13,7 @@ from django.utils import timezone
 from analytics import services
 from analytics.models import RecomputeRun
 from analytics.periods import ALL_TYPES
+from analytics.predictive import services as predictive
 from config.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,24 @@ def recompute_nightly() -> None:
         if exc.code != "recompute_running":
             raise
         logger.warning("nightly recompute skipped: another recompute is running")
+    # After the snapshots: the predictive fit, scores and holdout check, as a task of
+    # their own (their own retries and time limit).
+    predict_nightly.delay(as_of.isoformat())
+
+
+@shared_task(name="analytics.predict_nightly", **RETRIES)
+def predict_nightly(as_of: str) -> None:
+    """Fit BG/NBD and Gamma-Gamma as of `as_of`, score every customer, then the holdout
+    check. A failed fit is stored with its status (the scores come from the last good
+    fit); only database errors are retried."""
+    day = datetime.date.fromisoformat(as_of)
+    try:
+        predictive.scores_recompute(as_of=day)
+        predictive.holdout_check(as_of=day)
+    except ApplicationError as exc:
+        if exc.code != "fit_running":
+            raise
+        logger.warning("predictive fit as of %s skipped: another fit is running", as_of)
 
 
 @shared_task(name="analytics.recompute_run", **RETRIES)

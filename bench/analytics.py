@@ -43,6 +43,32 @@ def _recreate(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def scratch_setup(url: str, *, rebuild: bool, name: str) -> bool:
+    """Drop and create the scratch database (unless it is reused), then set Django up on
+    it; False (and a line saying why) when PostgreSQL is not reachable."""
+    if rebuild:
+        try:
+            _recreate(url)
+        except Exception as exc:
+            print(f"{name} bench skipped: PostgreSQL at {url} is not reachable ({exc})")
+            return False
+    os.environ["DATABASE_URL"] = url
+    os.environ["DEBUG"] = "true"
+    os.environ.setdefault("RETAIN_VAR_DIR", tempfile.mkdtemp(prefix="retain-bench-"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    return True
+
+
+def print_table(figures: list[tuple[str, str]]) -> None:
+    width = max(len(name) for name, _ in figures) + 2
+    print(f"\n{'what':<{width}} {'figure':>14}")
+    for name, value in figures:
+        print(f"{name:<{width}} {value:>14}")
+
+
 def _build_responses(cursor, survey_id: int, responses: int) -> None:
     cursor.execute("SELECT min(id), count(*) FROM crm_customer")
     first_id, customers = cursor.fetchone()
@@ -134,19 +160,8 @@ def main() -> None:
     parser.add_argument("--skip-backfill", action="store_true")
     args = parser.parse_args()
     url = args.database_url
-    if not args.skip_build:
-        try:
-            _recreate(url)
-        except Exception as exc:
-            print(f"analytics bench skipped: PostgreSQL at {url} is not reachable ({exc})")
-            return
-    os.environ["DATABASE_URL"] = url
-    os.environ["DEBUG"] = "true"
-    os.environ.setdefault("RETAIN_VAR_DIR", tempfile.mkdtemp(prefix="retain-bench-"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
+    if not scratch_setup(url, rebuild=not args.skip_build, name="analytics"):
+        return
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
@@ -220,10 +235,7 @@ def main() -> None:
         figures.append(("  pandas", str(components)))
         figures.append(("  stored", str(stored)))
 
-    width = max(len(name) for name, _ in figures) + 2
-    print(f"\n{'what':<{width}} {'figure':>12}")
-    for name, value in figures:
-        print(f"{name:<{width}} {value:>12}")
+    print_table(figures)
 
 
 if __name__ == "__main__":

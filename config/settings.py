@@ -339,6 +339,28 @@ ACTIVITY_WINDOW_DAYS = env_int("ACTIVITY_WINDOW_DAYS", 90, minimum=1, allow_none
 RETENTION_GOAL = env_decimal("RETENTION_GOAL", Decimal(85))
 if RETENTION_GOAL > 100:
     raise ImproperlyConfigured(f"RETENTION_GOAL={RETENTION_GOAL} must be a percentage (0-100).")
+# Predictive retention (docs/metrics.md "Predictive retention"): P(alive) below these
+# percentages is high / medium churn risk; the 12-month CLV counts CLV_MARGIN percent of
+# the expected spend, discounted at CLV_DISCOUNT_RATE percent a year; the holdout check
+# fits on all but the last PREDICTIVE_HOLDOUT_WEEKS weeks.
+CHURN_RISK_HIGH_BELOW = env_decimal("CHURN_RISK_HIGH_BELOW", Decimal(30))
+CHURN_RISK_MEDIUM_BELOW = env_decimal("CHURN_RISK_MEDIUM_BELOW", Decimal(60))
+if not CHURN_RISK_HIGH_BELOW <= CHURN_RISK_MEDIUM_BELOW <= 100:
+    raise ImproperlyConfigured(
+        f"CHURN_RISK_HIGH_BELOW={CHURN_RISK_HIGH_BELOW} and CHURN_RISK_MEDIUM_BELOW="
+        f"{CHURN_RISK_MEDIUM_BELOW} must be percentages with high <= medium <= 100."
+    )
+CLV_MARGIN = env_decimal("CLV_MARGIN", Decimal(100))
+if CLV_MARGIN > 100:
+    raise ImproperlyConfigured(f"CLV_MARGIN={CLV_MARGIN} must be a percentage (0-100).")
+CLV_DISCOUNT_RATE = env_decimal("CLV_DISCOUNT_RATE", Decimal(10))
+if CLV_DISCOUNT_RATE > 100:
+    raise ImproperlyConfigured(f"CLV_DISCOUNT_RATE={CLV_DISCOUNT_RATE} must be 0-100 percent.")
+PREDICTIVE_HOLDOUT_WEEKS = env_int("PREDICTIVE_HOLDOUT_WEEKS", 26, minimum=4)
+if PREDICTIVE_HOLDOUT_WEEKS > 156:
+    raise ImproperlyConfigured(
+        f"PREDICTIVE_HOLDOUT_WEEKS={PREDICTIVE_HOLDOUT_WEEKS} must be 4 to 156 weeks."
+    )
 EARLIEST_YEAR = env_int("EARLIEST_YEAR", 2000, minimum=1900)
 if EARLIEST_YEAR > 2100:
     raise ImproperlyConfigured(f"EARLIEST_YEAR={EARLIEST_YEAR} must be a past year.")

@@ -214,8 +214,16 @@ def demo_users_ensure() -> tuple[list[DemoLogin], list[str]]:
     return working, skipped
 
 
-def _order_days(rng: random.Random, persona: str, start: datetime.date, today: datetime.date):
-    """Order days for one customer, from `start` (the first order) up to today."""
+def _order_days(
+    rng: random.Random,
+    persona: str,
+    start: datetime.date,
+    today: datetime.date,
+    gaps: random.Random,
+):
+    """Order days for one customer, from `start` (the first order) up to today. The gaps
+    between orders are exponential around the persona's typical gap (purchases arrive
+    as a Poisson process, as real customers' do), drawn from their own stream `gaps`."""
     _, (gap_min, gap_max), _ = PERSONAS[persona]
     if persona == "one_off":
         return [start]
@@ -229,7 +237,7 @@ def _order_days(rng: random.Random, persona: str, start: datetime.date, today: d
     pause_done = False
     while day <= end:
         days.append(day)
-        gap = rng.randint(gap_min, gap_max)
+        gap = max(1, round(gaps.expovariate(2 / (gap_min + gap_max))))
         if persona == "reactivated" and not pause_done and len(days) >= 3:
             gap, pause_done = rng.randint(200, 400), True
         day += datetime.timedelta(days=gap)
@@ -244,6 +252,7 @@ def demo_data_create(*, customers: int, seed: int, today: datetime.date | None =
     """
     rng = random.Random(seed)
     born = random.Random(seed + 1)  # its own stream: the rest of the data stays as it was
+    gaps = random.Random(seed + 2)  # likewise for the gaps between orders
     today = today or timezone.localdate(timezone=timezone.get_default_timezone())
     users, _skipped = demo_users_ensure()
     owners = list(
@@ -277,7 +286,7 @@ def demo_data_create(*, customers: int, seed: int, today: datetime.date | None =
         first_order = today - datetime.timedelta(days=rng.randint(latest_start + 1, HISTORY_DAYS))
         if persona == "reactivated":
             first_order = today - datetime.timedelta(days=rng.randint(500, HISTORY_DAYS))
-        days = _order_days(rng, persona, first_order, today)
+        days = _order_days(rng, persona, first_order, today, gaps)
         signed_up = first_order - datetime.timedelta(days=rng.choice([0, 0, 0, 3, 10, 30]))
         closed_on = None
         if persona == "closed":

@@ -1,13 +1,14 @@
 """Screenshots of the login page, the customer list, a profile, the loyalty overview and a
-member, the case queue and a case, at desktop and phone width.
+member, the case queue and a case, the churn-risk page and the profile of its first
+customer to call, at desktop and phone width.
 
     .venv/bin/python scripts/screenshots.py http://127.0.0.1:8000 OUT_DIR [--language lv]
         [--customer ID] [--max-height PIXELS]
 
 Runs against a running demo (`make run`, or `manage.py seed_demo` and `runserver`), logs in
 as the demo Support user and writes {desktop,phone}-{login,list,profile,loyalty,
-loyalty-member,cases,case}.png into OUT_DIR (the case is the first one waiting for the
-customer: it has a note and a reply).
+loyalty-member,cases,case,predictive,predictive-profile}.png into OUT_DIR (the case is
+the first one waiting for the customer: it has a note and a reply).
 The profile is the first customer (most recent orders first) whose first timeline page
 has both orders and notes, unless --customer names one. Pages taller than --max-height
 (2400) are cut to their top. Drives Debian's Chromium with Playwright; nothing is
@@ -105,6 +106,14 @@ def capture(base_url: str, out: Path, language: str, customer: str | None, max_h
             page.locator("[data-testid=case-row] a").first.click()
             page.wait_for_load_state("networkidle")
             _shot(page, out / f"{device}-case.png", max_height)
+
+            page.goto(f"{base_url}/analytics/predictive/")
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(600)  # the charts' entry animation
+            _shot(page, out / f"{device}-predictive.png", max_height)
+            page.locator("[data-testid=at-risk-row] a").first.click()
+            page.wait_for_load_state("networkidle")
+            _shot(page, out / f"{device}-predictive-profile.png", max_height)
             context.close()
         browser.close()
 

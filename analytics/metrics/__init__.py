@@ -4,8 +4,8 @@ set-based query gives its components, which components it keeps, and the functio
 turns them into its value (None when undefined: S = 0, n = 0).
 
 Adding a metric is one `metric_register(Metric(...))` in one of this package's modules
-(retention, purchases, voice, support, loyalty); a metric that needs data no source
-reads brings its query to `analytics.engine.sources` first.
+(retention, purchases, voice, support, loyalty, predictive); a metric that needs data no
+source reads brings its query to `analytics.engine.sources` first.
 """
 
 import math
@@ -85,7 +85,7 @@ def metric_get(key: str) -> Metric | None:
 
 
 def register() -> None:
-    from analytics.metrics import loyalty, purchases, retention, support, voice
+    from analytics.metrics import loyalty, predictive, purchases, retention, support, voice
 
-    for module in (retention, purchases, voice, support, loyalty):
+    for module in (retention, purchases, voice, support, loyalty, predictive):
         module.register()

@@ -40,6 +40,7 @@ from analytics.presenters.formatting import (
     row_label,
     value_text,
 )
+from analytics.presenters.predictive import clv_chart, holdout_chart, p_alive_chart
 from analytics.presenters.surveys import Comparison, compare, previous_row, survey_margin
 
 __all__ = [
@@ -56,8 +57,11 @@ __all__ = [
     "Line",
     "breakdown_chart",
     "change_text",
+    "clv_chart",
     "cohort_heatmap",
     "compare",
+    "holdout_chart",
+    "p_alive_chart",
     "csv_cell",
     "decimal_text",
     "definitions",

@@ -50,8 +50,10 @@
     var hue = colour(set.color);
     var base = { label: set.label, data: set.data, kind: set.kind, notes: set.notes, order: index };
     if (set.kind === "bar") {
+      // `colors`: one palette name per bar (a distribution shaded from risky to safe).
+      var fill = set.colors ? set.colors.map(colour) : hue;
       return Object.assign(base, {
-        type: "bar", backgroundColor: hue, borderColor: hue, borderRadius: 3, maxBarThickness: 42
+        type: "bar", backgroundColor: fill, borderColor: fill, borderRadius: 3, maxBarThickness: 42
       });
     }
     if (set.kind === "goal") {
@@ -92,6 +94,7 @@
       stacked: !!spec.stacked, grid: { display: false },
       ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 12 }
     };
+    if (spec.xTitle) indexAxis.title = { display: true, text: spec.xTitle };
     var options = {
       responsive: true,
       maintainAspectRatio: false,
@@ -101,7 +104,7 @@
       scales: horizontal ? { x: valueAxis, y: indexAxis } : { x: indexAxis, y: valueAxis },
       plugins: {
         legend: {
-          display: !spec.spark,
+          display: !spec.spark && !spec.noLegend,
           position: "bottom",
           labels: {
             usePointStyle: true, boxWidth: 8, boxHeight: 8,

@@ -131,8 +131,9 @@ def test_the_profile_shows_contact_summary_and_timeline(logged_in, support_user)
 # timeline orders, timeline interactions with authors and cases, timeline cases,
 # timeline history with actors, order summary, status, cases panel: active count, latest;
 # loyalty (registered like any app): ledger lines (its settings come from the cache, which
-# the first request fills; no programme: no panel); surveys: the latest score, answers
-PROFILE_QUERIES = 17
+# the first request fills; no programme: no panel); surveys: the latest score, answers;
+# analytics: the customer's churn-risk score with its fit
+PROFILE_QUERIES = 18
 
 
 def test_the_profile_query_count_does_not_grow_with_history(
