@@ -100,7 +100,12 @@ class AtRiskForm(_AddressForm):
     sort = forms.ChoiceField(label=_("Sort by"), choices=SORTS, required=False)
 
     def picked(self) -> tuple[list[str], str]:
-        """(risk bands, sort key): the valid choices, else the defaults."""
+        """(risk bands, sort key): the valid choices (an unknown band among known ones
+        leaves the known ones), else the defaults."""
         self.is_valid()
         data = self.cleaned_data
-        return data.get("risk") or self.DEFAULT_RISKS, data.get("sort") or "revenue"
+        risks = data.get("risk")
+        if risks is None and hasattr(self.data, "getlist"):
+            known = dict(self.fields["risk"].choices)
+            risks = [value for value in self.data.getlist("risk") if value in known]
+        return risks or self.DEFAULT_RISKS, data.get("sort") or "revenue"

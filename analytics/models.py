@@ -307,3 +307,9 @@ class CustomerScore(models.Model):
     @property
     def frequency(self) -> int:
         return self.order_days - 1
+
+    @property
+    def p_alive_percent(self) -> int:
+        """Whole percent, rounded down, so the shown figure agrees with the band: 0.5979 is
+        59%, medium risk below 60%, not "60%, medium"."""
+        return int(self.p_alive * 100)

@@ -17,7 +17,6 @@ def _panel(customer, user) -> dict:
     return {
         "score": score,
         "explanation": selectors.score_explanation(score),
-        "p_alive_percent": score.p_alive * 100,
     }
 
 

@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from analytics.models import RecomputeRun, Snapshot
+from analytics.models import CustomerScore, ModelFit, RecomputeRun, Snapshot
 from analytics.periods import ALL_TYPES
 from config.api import InputSerializer
 
@@ -97,6 +97,64 @@ class RunOutputSerializer(serializers.ModelSerializer):
             "rows",
             "error",
             "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+
+class ScoreOutputSerializer(serializers.ModelSerializer):
+    customer = serializers.IntegerField(source="customer_id")
+    fit = serializers.IntegerField(source="fit_id", help_text="The fit the score came from.")
+
+    class Meta:
+        model = CustomerScore
+        fields = [
+            "customer",
+            "as_of",
+            "order_days",
+            "first_order_on",
+            "last_order_on",
+            "revenue",
+            "mean_spend",
+            "p_alive",
+            "risk",
+            "expected_orders",
+            "expected_spend",
+            "clv",
+            "fit",
+        ]
+
+
+class FitOutputSerializer(serializers.ModelSerializer):
+    checks = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Holdout checks: per group of repeat order days before the holdout, the "
+        "customers and the mean predicted and actual order days in it.",
+    )
+
+    class Meta:
+        model = ModelFit
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "message",
+            "as_of",
+            "calibration_end",
+            "customers",
+            "repeaters",
+            "r",
+            "alpha",
+            "a",
+            "b",
+            "bgnbd_log_likelihood",
+            "p",
+            "q",
+            "gamma",
+            "spend_log_likelihood",
+            "checks",
+            "scored",
+            "scored_with",
             "started_at",
             "finished_at",
         ]

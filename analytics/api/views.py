@@ -1,5 +1,5 @@
-"""The analytics API: stored snapshots and the cohort table (read), and recomputes
-(Admin and Marketing)."""
+"""The analytics API: stored snapshots and the cohort table (read), recomputes (Admin
+and Marketing), and the predictive scores and fits (read)."""
 
 import django_filters
 from django import forms
@@ -14,9 +14,12 @@ from rest_framework.response import Response
 from analytics import selectors, services, tasks
 from analytics.api import serializers as s
 from analytics.metrics import metrics
-from analytics.models import CohortCell, RecomputeRun, Snapshot
+from analytics.models import CohortCell, CustomerScore, ModelFit, RecomputeRun, Snapshot
 from analytics.periods import ALL_TYPES
 from config.api import KnownQueryParamsMixin
+from config.api import StrictOrderingFilter as OrderingFilter
+from crm.filters import IdFilter
+from crm.selectors import customer_visible
 
 
 class _SnapshotFilterForm(forms.Form):
@@ -106,3 +109,74 @@ class RecomputeViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         )
         transaction.on_commit(lambda: tasks.recompute_run.delay(run.pk))
         return Response(s.RunOutputSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class _ScoreFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("p_alive_min"), data.get("p_alive_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("p_alive_max", _("The upper bound is below the lower one."))
+        return data
+
+
+class ScoreFilter(django_filters.FilterSet):
+    risk = django_filters.MultipleChoiceFilter(choices=CustomerScore.Risk.choices)
+    customer = IdFilter(field_name="customer_id")
+    p_alive_min = django_filters.NumberFilter(
+        field_name="p_alive", lookup_expr="gte", min_value=0, max_value=1,
+        label="P(alive) at least (0 to 1)",
+    )  # fmt: skip
+    p_alive_max = django_filters.NumberFilter(
+        field_name="p_alive", lookup_expr="lte", min_value=0, max_value=1,
+        label="P(alive) at most (0 to 1)",
+    )  # fmt: skip
+    clv_min = django_filters.NumberFilter(
+        field_name="clv", lookup_expr="gte", min_value=0, max_value=10**12,
+        label="Predictive 12-month CLV at least",
+    )  # fmt: skip
+
+    class Meta:
+        model = CustomerScore
+        fields = ["risk", "customer", "p_alive_min", "p_alive_max", "clv_min"]
+        form = _ScoreFilterForm
+
+
+class ScoreViewSet(KnownQueryParamsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Every customer's predictive scores from the last nightly fit (docs/metrics.md
+    "Predictive retention"): P(alive), the churn-risk band, expected order days and spend,
+    the 12-month CLV and the order-day summary they came from. Customers without a
+    completed order have no score."""
+
+    serializer_class = s.ScoreOutputSerializer
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = ScoreFilter
+    ordering_fields = ["clv", "p_alive", "revenue", "last_order_on", "expected_orders"]
+    queryset = CustomerScore.objects.none()
+
+    def get_queryset(self):
+        visible = customer_visible(user=self.request.user)
+        return CustomerScore.objects.filter(customer__in=visible).order_by("-clv", "customer_id")
+
+
+class FitFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=ModelFit.Kind.choices)
+    status = django_filters.ChoiceFilter(choices=ModelFit.Status.choices)
+
+    class Meta:
+        model = ModelFit
+        fields = ["kind", "status"]
+
+
+class FitViewSet(KnownQueryParamsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The fits of the predictive models, newest first: nightly fits and holdout checks,
+    with their status, parameters, log-likelihoods and (holdout) per-group checks."""
+
+    serializer_class = s.FitOutputSerializer
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = FitFilter
+    ordering_fields = ["started_at", "as_of"]
+    queryset = ModelFit.objects.none()
+
+    def get_queryset(self):
+        return ModelFit.objects.order_by("-started_at", "-id")

@@ -17,6 +17,7 @@ spend model takes x and z, the mean spend per repeat order day (x > 0 only).
 Nothing here touches the database; `analytics.predictive.services` feeds it arrays.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -24,7 +25,8 @@ from scipy.optimize import minimize
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
 WEEKS_PER_MONTH = 52 / 12
-LOG_BOUND = np.log(1e6)  # every parameter stays within 1e-6 .. 1e6
+LOG_BOUND = np.log(1e6)  # every coordinate stays within 1e-6 .. 1e6
+CONCENTRATION_CAP = 1e4  # a + b, and q: beyond it, one dropout probability (spend level) for all
 NEAR_ONE = 1e-2  # how close a may come to 1 before expected_orders interpolates
 GRADIENT_TOLERANCE = 1e-4  # per unit of log-parameter, of the mean log-likelihood
 
@@ -123,34 +125,76 @@ def gamma_gamma_gradient(params, x, z) -> np.ndarray:
     )
 
 
-def _fit(log_likelihood, gradient, start, arrays, weights):
-    """Maximise the summed log-likelihood over the log of the parameters (so each stays
-    positive, within LOG_BOUND), with the analytic gradient. Returns (params, total
-    log-likelihood); FitError when the optimiser does not reach a maximum.
+@dataclass(frozen=True)
+class _Coordinates:
+    """Where the optimiser walks: coordinates theta in a box, the parameters they give,
+    and the chain rule from the parameters' gradient to theta's."""
+
+    params: Callable[[np.ndarray], np.ndarray]
+    chain: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]  # theta, params, grad
+    start: np.ndarray
+    bounds: list[tuple[float, float]]
+
+
+# BG/NBD walks in (ln r, ln alpha, logit mu, ln kappa), with mu = a / (a + b) the mean
+# dropout probability and kappa = a + b. When the dropout probability hardly varies
+# between customers, a and b run off to infinity together with mu fixed; capping kappa
+# at CONCENTRATION_CAP stops them where Beta(a, b) is already one probability for all.
+_BGNBD = _Coordinates(
+    params=lambda t: np.array(
+        [np.exp(t[0]), np.exp(t[1]), expit(t[2]) * np.exp(t[3]), expit(-t[2]) * np.exp(t[3])]
+    ),
+    chain=lambda t, p, g: np.array(
+        [
+            g[0] * p[0],
+            g[1] * p[1],
+            (g[2] - g[3]) * p[2] * p[3] / (p[2] + p[3]),  # d a / d logit mu = kappa mu (1 - mu)
+            g[2] * p[2] + g[3] * p[3],
+        ]
+    ),
+    start=np.array([0.0, 0.0, 0.0, np.log(2.0)]),  # r = alpha = a = b = 1
+    bounds=[(-LOG_BOUND, LOG_BOUND)] * 3 + [(-LOG_BOUND, np.log(CONCENTRATION_CAP))],
+)
+# Gamma-Gamma walks in (ln p, ln q, ln gamma/q): the same run-off happens when spend
+# hardly varies between customers (q and gamma grow together), and q is capped alike.
+_GAMMA_GAMMA = _Coordinates(
+    params=lambda t: np.array([np.exp(t[0]), np.exp(t[1]), np.exp(t[1] + t[2])]),
+    chain=lambda t, p, g: np.array([g[0] * p[0], g[1] * p[1] + g[2] * p[2], g[2] * p[2]]),
+    start=np.zeros(3),
+    bounds=[(-LOG_BOUND, LOG_BOUND), (-LOG_BOUND, np.log(CONCENTRATION_CAP))]
+    + [(-LOG_BOUND, LOG_BOUND)],
+)
+
+
+def _fit(log_likelihood, gradient, coordinates: _Coordinates, arrays, weights):
+    """Maximise the summed log-likelihood with its analytic gradient. Returns (params,
+    total log-likelihood); FitError when the optimiser does not reach a maximum.
 
     L-BFGS-B, then a second run with tight tolerances from its answer (the likelihood is
     flat near its top, and the published estimates are reproduced to their last digit
     only at the true maximum); Nelder-Mead from the best point when the gradient there is
     not yet flat. Converged means: the gradient of the mean log-likelihood is below
-    GRADIENT_TOLERANCE in every parameter that is not pinned at a bound."""
+    GRADIENT_TOLERANCE in every coordinate that is not pinned at a bound (a parameter at
+    a bound other than the cap is refused by the plausibility check)."""
     total_weight = weights.sum()
 
-    def negative(log_params):
-        params = np.exp(log_params)
+    def negative(theta):
+        params = coordinates.params(theta)
         total = np.dot(weights, log_likelihood(params, *arrays))
         if not np.isfinite(total):
-            return 1e300, np.zeros_like(log_params)
-        # d/d(log theta) = theta d/d(theta)
-        slope = gradient(params, *arrays) @ weights * params
+            return 1e300, np.zeros_like(theta)
+        slope = coordinates.chain(theta, params, gradient(params, *arrays) @ weights)
         return -total / total_weight, -slope / total_weight
 
-    def flat(log_params) -> bool:
-        value, slope = negative(log_params)
-        free = np.abs(log_params) < LOG_BOUND - 1e-6  # at a bound the slope may point out
+    lows, highs = np.array(coordinates.bounds).T
+
+    def flat(theta) -> bool:
+        value, slope = negative(theta)
+        free = (theta > lows + 1e-6) & (theta < highs - 1e-6)
         return value < 1e300 and bool(np.all(np.abs(slope[free]) < GRADIENT_TOLERANCE))
 
-    bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
-    first = minimize(negative, np.log(start), jac=True, method="L-BFGS-B", bounds=bounds)
+    bounds = coordinates.bounds
+    first = minimize(negative, coordinates.start, jac=True, method="L-BFGS-B", bounds=bounds)
     tight = {"ftol": 1e-15, "gtol": 1e-10, "maxiter": 2000}
     second = minimize(negative, first.x, jac=True, method="L-BFGS-B", bounds=bounds, options=tight)
     best = min((first, second), key=lambda result: result.fun)
@@ -166,7 +210,7 @@ def _fit(log_likelihood, gradient, start, arrays, weights):
             raise FitError("not_converged", f"the optimiser stopped: {best.message}")
     if best.fun >= 1e300 or not np.isfinite(best.fun):
         raise FitError("not_converged", "the likelihood is not finite anywhere the optimiser went")
-    return np.exp(best.x), -best.fun * total_weight
+    return coordinates.params(best.x), -best.fun * total_weight
 
 
 def _compress(*columns):
@@ -180,9 +224,7 @@ def _compress(*columns):
 def bgnbd_fit(x, t_x, T) -> BgNbd:
     """Fit r, alpha, a, b by maximum likelihood."""
     arrays, weights = _compress(x, t_x, T)
-    (r, alpha, a, b), ll = _fit(
-        bgnbd_log_likelihood, bgnbd_gradient, [1.0, 1.0, 1.0, 1.0], arrays, weights
-    )
+    (r, alpha, a, b), ll = _fit(bgnbd_log_likelihood, bgnbd_gradient, _BGNBD, arrays, weights)
     return BgNbd(r=float(r), alpha=float(alpha), a=float(a), b=float(b), log_likelihood=ll)
 
 
@@ -190,7 +232,7 @@ def gamma_gamma_fit(x, z) -> GammaGamma:
     """Fit p, q, gamma on the repeat buyers (x > 0, z > 0)."""
     arrays, weights = _compress(x, z)
     (p, q, gamma), ll = _fit(
-        gamma_gamma_log_likelihood, gamma_gamma_gradient, [1.0, 1.0, 1.0], arrays, weights
+        gamma_gamma_log_likelihood, gamma_gamma_gradient, _GAMMA_GAMMA, arrays, weights
     )
     return GammaGamma(p=float(p), q=float(q), gamma=float(gamma), log_likelihood=ll)
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -92,8 +93,17 @@ def _summary(row) -> list[tuple[str, str, str]]:
 @login_required
 @score_permission
 def predictive_export(request):
-    """The at-risk list as CSV, every row of the chosen bands in the chosen order."""
+    """The at-risk list as CSV, every row of the chosen bands in the chosen order; 400
+    with the reasons when a parameter is not valid."""
     form = AtRiskForm(request.GET)
+    if not form.is_valid():
+        # A file of other customers than asked for looks right: refuse it.
+        return render(
+            request,
+            "analytics/export_refused.html",
+            {"section": "", "filter_errors": form.error_list()},
+            status=400,
+        )
     risks, sort = form.picked()
     rows = selectors.at_risk_list(risks=risks, sort=sort)
     response = StreamingHttpResponse(_csv_rows(rows), content_type="text/csv; charset=utf-8")

@@ -140,3 +140,28 @@ def test_a_history_the_model_cannot_fit_is_refused_not_fitted():
     # When the optimiser does stop, a parameter has run to its bound.
     values = [model.r, model.alpha, model.a, model.b]
     assert min(values) < 1e-5 or max(values) > 1e5
+
+
+def test_one_dropout_probability_for_all_is_a_good_fit_at_the_cap():
+    # Every customer drops out with the same probability 0.1 after a repeat purchase:
+    # the Beta's a and b grow together, and stop at the cap with their mean right.
+    rng = np.random.default_rng(5)
+    n = 3000
+    T = rng.uniform(10, 80, n)
+    rate = rng.gamma(0.8, 1 / 4.0, n)
+    x, t_x = np.zeros(n), np.zeros(n)
+    alive, t = np.arange(n), np.zeros(n)
+    while len(alive):
+        t[alive] += rng.exponential(1, len(alive)) / rate[alive]
+        alive = alive[t[alive] <= T[alive]]
+        x[alive] += 1
+        t_x[alive] = t[alive]
+        alive = alive[rng.random(len(alive)) >= 0.1]
+
+    model = fitting.bgnbd_fit(x, t_x, T)
+
+    assert model.a + model.b == pytest.approx(fitting.CONCENTRATION_CAP, rel=1e-6)
+    assert model.a / (model.a + model.b) == pytest.approx(0.1, abs=0.03)
+    assert model.r == pytest.approx(0.8, rel=0.25) and model.alpha == pytest.approx(4.0, rel=0.3)
+    alive = fitting.p_alive(model, x, t_x, T)
+    assert np.isfinite(fitting.expected_orders(model, 52, x, t_x, T, alive=alive)).all()

@@ -95,6 +95,27 @@ def test_bad_choices_are_named_and_the_defaults_used(support, scored):
     assert "Lapsed Spender" in body  # the default: high risk by revenue
 
 
+def test_a_known_band_beside_an_unknown_one_is_kept(support, scored):
+    body = page(support, risk=["low", "doomed"]).content.decode()
+    assert "Select a valid choice" in body
+    assert "Lapsed Spender" not in body  # low risk only, not the default high
+    assert body.count('data-testid="at-risk-row"') == 25
+
+
+def test_the_shown_percentage_agrees_with_the_band():
+    # 0.5979 shown as "60%" beside "medium: below 60%" would contradict itself.
+    assert CustomerScore(p_alive=Decimal("0.5979")).p_alive_percent == 59
+    assert CustomerScore(p_alive=Decimal("0.6000")).p_alive_percent == 60
+    assert CustomerScore(p_alive=Decimal("1.0000")).p_alive_percent == 100
+
+
+@pytest.mark.parametrize("query", [{"risk": "doomed"}, {"risk": ["low", "doomed"]}, {"sort": "x"}])
+def test_the_csv_refuses_bad_parameters(support, scored, query):
+    response = support.get(reverse("analytics:predictive-export"), query)
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+
+
 def test_the_csv_holds_every_row_of_the_chosen_bands(support, scored):
     response = support.get(reverse("analytics:predictive-export"), {"risk": ["high", "medium"]})
     text = b"".join(response.streaming_content).decode().lstrip("\ufeff")
@@ -146,7 +167,7 @@ def test_the_profile_shows_the_score_in_plain_words(support, scored):
     assert 'data-testid="prediction-panel"' in body
     assert "Bought on 31 days, last 1 day ago, usually every 7 days." in body
     score = CustomerScore.objects.get(customer=scored["weekly"])
-    assert f"{round(score.p_alive * 100)}%" in body and "Low risk" in body
+    assert f"{score.p_alive_percent}%" in body and "Low risk" in body
 
     body = support.get(reverse("crm:customer-detail", args=[scored["lapsed"].pk])).content.decode()
     assert "High risk" in body
