@@ -236,6 +236,17 @@ class ModelFit(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.as_of} {self.status}"
 
+    @property
+    def dropout_uniform(self) -> bool:
+        """Whether a + b reached the cap: one dropout probability for every customer."""
+        from analytics.predictive.fitting import CONCENTRATION_CAP
+
+        return (
+            self.a is not None
+            and self.b is not None
+            and self.a + self.b >= CONCENTRATION_CAP * 0.999
+        )
+
 
 class CustomerScore(models.Model):
     """A customer's predictive figures as of the last nightly fit: the order-day summary

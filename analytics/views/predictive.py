@@ -18,7 +18,7 @@ from analytics.forms import AtRiskForm
 from analytics.predictive import selectors
 from analytics.views.dashboards import _dashboard, _Echo
 
-PAGE_SIZE = 25
+PAGE_SIZE = 20
 score_permission = permission_required("analytics.view_customerscore", raise_exception=True)
 
 

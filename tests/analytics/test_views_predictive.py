@@ -69,7 +69,7 @@ def test_staff_see_the_page_and_others_do_not(client, scored, role_users):
 def test_the_page_lists_high_risk_customers_by_revenue_first(support, scored):
     body = page(support).content.decode()
     high = CustomerScore.objects.filter(risk="high").count()
-    assert f"1–25 of {high}" in body or f"1–{high} of {high}" in body
+    assert f"1–20 of {high}" in body or f"1–{high} of {high}" in body
     rows = body.split('data-testid="at-risk-row"')[1:]
     assert "Lapsed Spender" in rows[0]  # 9,000 of revenue, P(alive) near 0
     assert "Weekly Buyer" not in body
@@ -99,7 +99,7 @@ def test_a_known_band_beside_an_unknown_one_is_kept(support, scored):
     body = page(support, risk=["low", "doomed"]).content.decode()
     assert "Select a valid choice" in body
     assert "Lapsed Spender" not in body  # low risk only, not the default high
-    assert body.count('data-testid="at-risk-row"') == 25
+    assert body.count('data-testid="at-risk-row"') == 20
 
 
 def test_the_shown_percentage_agrees_with_the_band():
@@ -107,6 +107,12 @@ def test_the_shown_percentage_agrees_with_the_band():
     assert CustomerScore(p_alive=Decimal("0.5979")).p_alive_percent == 59
     assert CustomerScore(p_alive=Decimal("0.6000")).p_alive_percent == 60
     assert CustomerScore(p_alive=Decimal("1.0000")).p_alive_percent == 100
+
+
+def test_a_fit_at_the_cap_says_everyone_shares_one_dropout_probability():
+    assert ModelFit(a=258.9, b=9741.1).dropout_uniform
+    assert not ModelFit(a=0.79, b=2.43).dropout_uniform
+    assert not ModelFit().dropout_uniform
 
 
 @pytest.mark.parametrize("query", [{"risk": "doomed"}, {"risk": ["low", "doomed"]}, {"sort": "x"}])
