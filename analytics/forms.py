@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from analytics.dimensions import ALL
-from analytics.models import Snapshot
+from analytics.models import CustomerScore, Snapshot
 
 DEFAULT_PERIOD = "month"
 CALENDAR_PERIODS = [
@@ -94,7 +94,7 @@ class AtRiskForm(_AddressForm):
 
     risk = forms.MultipleChoiceField(
         label=_("Churn risk"),
-        choices=[("high", _("High")), ("medium", _("Medium")), ("low", _("Low"))],
+        choices=list(reversed(CustomerScore.Risk.choices)),  # high first
         required=False,
     )
     sort = forms.ChoiceField(label=_("Sort by"), choices=SORTS, required=False)

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from analytics.predictive import CONCENTRATION_CAP
+
 PERIOD_TYPES = ["day", "week", "month", "quarter", "year", "trailing30", "trailing90"]
 
 
@@ -239,8 +241,6 @@ class ModelFit(models.Model):
     @property
     def dropout_uniform(self) -> bool:
         """Whether a + b reached the cap: one dropout probability for every customer."""
-        from analytics.predictive.fitting import CONCENTRATION_CAP
-
         return (
             self.a is not None
             and self.b is not None

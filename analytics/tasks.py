@@ -13,7 +13,6 @@ from django.utils import timezone
 from analytics import services
 from analytics.models import RecomputeRun
 from analytics.periods import ALL_TYPES
-from analytics.predictive import services as predictive
 from config.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -49,6 +48,10 @@ def predict_nightly(as_of: str) -> None:
     """Fit BG/NBD and Gamma-Gamma as of `as_of`, score every customer, then the holdout
     check. A failed fit is stored with its status (the scores come from the last good
     fit); only database errors are retried."""
+    # Imported here: numpy and scipy load in the worker that fits, not in every process
+    # that imports the tasks (the web, to queue a recompute).
+    from analytics.predictive import services as predictive
+
     day = datetime.date.fromisoformat(as_of)
     try:
         predictive.scores_recompute(as_of=day)

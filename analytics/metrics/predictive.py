@@ -7,12 +7,13 @@ from django.utils.translation import gettext_lazy
 from analytics.metrics import Metric, metric_register
 
 SOURCE = "predictive"  # not an engine source: written by scores_recompute
+KEY = "predictive_clv"
 
 
 def register() -> None:
     metric_register(
         Metric(
-            key="predictive_clv",
+            key=KEY,
             label=gettext_lazy("Average predictive CLV"),
             unit="money",
             anchor="predictive-retention",

@@ -24,9 +24,10 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
+from analytics.predictive import CONCENTRATION_CAP
+
 WEEKS_PER_MONTH = 52 / 12
 LOG_BOUND = np.log(1e6)  # every coordinate stays within 1e-6 .. 1e6
-CONCENTRATION_CAP = 1e4  # a + b, and q: beyond it, one dropout probability (spend level) for all
 NEAR_ONE = 1e-2  # how close a may come to 1 before expected_orders interpolates
 GRADIENT_TOLERANCE = 1e-4  # per unit of log-parameter, of the mean log-likelihood
 

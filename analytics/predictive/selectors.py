@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from analytics.metrics.predictive import KEY as CLV_METRIC_KEY
 from analytics.models import CustomerScore, ModelFit, Snapshot
-from analytics.predictive.services import CLV_METRIC
 
 # The at-risk list's sort keys: (label, ordering). The first is the default.
 AT_RISK_SORTS = {
@@ -25,8 +25,8 @@ CLV_POINTS = 400  # days of the average predictive CLV's series
 
 
 def score_get(*, customer_id: int) -> CustomerScore | None:
-    """A customer's score with the fit it came from (one query), or None."""
-    return CustomerScore.objects.select_related("fit").filter(customer_id=customer_id).first()
+    """A customer's score (one query), or None."""
+    return CustomerScore.objects.filter(customer_id=customer_id).first()
 
 
 def _every(days: float) -> str:
@@ -113,5 +113,5 @@ def at_risk_list(*, risks: list[str], sort: str = "revenue") -> QuerySet[Custome
 
 def clv_series() -> list[Snapshot]:
     """The average predictive CLV, one row per fitted night, oldest first."""
-    rows = Snapshot.objects.filter(metric=CLV_METRIC, period_type="day", dimension="all")
+    rows = Snapshot.objects.filter(metric=CLV_METRIC_KEY, period_type="day", dimension="all")
     return list(reversed(rows.order_by("-period_start")[:CLV_POINTS]))

@@ -27,6 +27,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from analytics.metrics.predictive import KEY as CLV_METRIC_KEY
 from analytics.models import CustomerScore, ModelFit, Snapshot
 from analytics.predictive import fitting
 from analytics.predictive.fitting import BgNbd, FitError, GammaGamma
@@ -41,7 +42,6 @@ PARAMETER_RANGE = (1e-5, 1e5)  # outside it a parameter ran off towards a bound:
 HORIZON_MONTHS = 12
 HOLDOUT_GROUPS = 7  # 0, 1, ..., 6 and "7+" repeat order days in the calibration period
 STALE_AFTER = datetime.timedelta(minutes=15)
-CLV_METRIC = "predictive_clv"
 
 
 def models_fit(histories: Histories) -> tuple[BgNbd, GammaGamma]:
@@ -207,9 +207,6 @@ def scores_recompute(*, as_of: datetime.date) -> ModelFit:
             status, message = exc.code, exc.message
             used, figures = _score_with_last_good(histories, before=fit)
         with transaction.atomic():
-            if used is fit:
-                # The scores' foreign key needs the fit's row in its final state first.
-                _finish(fit, status, message)
             if figures is not None:
                 _scores_write(fit=used, as_of=as_of, histories=histories, figures=figures)
                 _clv_snapshot(as_of=as_of, fit=used, histories=histories, figures=figures)
@@ -323,7 +320,7 @@ def _clv_snapshot(
     bands = figures.risk
     total = Decimal(f"{figures.clv.sum():.2f}")
     Snapshot.objects.update_or_create(
-        metric=CLV_METRIC,
+        metric=CLV_METRIC_KEY,
         period_type=Snapshot.PeriodType.DAY,
         period_start=as_of,
         dimension="all",

@@ -82,7 +82,7 @@ def _summary(row) -> list[tuple[str, str, str]]:
         ),
         (_("Average predictive CLV"), presenters.value_text(row.value, "money"), "summary-clv"),
         (
-            _("Predicted revenue, next 12 months"),
+            _("Total predictive CLV, next 12 months"),
             presenters.value_text(c.get("clv_total"), "money"),
             "summary-total",
         ),

@@ -132,7 +132,7 @@ def test_the_profile_shows_contact_summary_and_timeline(logged_in, support_user)
 # timeline history with actors, order summary, status, cases panel: active count, latest;
 # loyalty (registered like any app): ledger lines (its settings come from the cache, which
 # the first request fills; no programme: no panel); surveys: the latest score, answers;
-# analytics: the customer's churn-risk score with its fit
+# analytics: the customer's churn-risk score
 PROFILE_QUERIES = 18
 
 
