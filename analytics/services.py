@@ -27,7 +27,7 @@ from analytics import selectors
 from analytics.engine import facts, sources
 from analytics.engine.facts import Step
 from analytics.engine.groups import groups
-from analytics.engine.sql import bucket_sql, day_start, db_day, db_moment, fetch_dicts
+from analytics.engine.sql import db_day, fetch_dicts
 from analytics.metrics import Metric, metric_get, metrics
 from analytics.models import CohortCell, RecomputeRun, Snapshot
 from analytics.periods import ALL_TYPES, periods_ending_in
@@ -82,12 +82,16 @@ def metric_keys_clean(keys: list[str] | None) -> list[str]:
     return keys
 
 
-def step_rows(*, step: Step, selected: list[Metric]) -> list[Snapshot]:
+def step_rows(
+    *, step: Step, selected: list[Metric], months: list[datetime.date] | None = None
+) -> list[Snapshot]:
     """Compute the snapshot rows of one step (unsaved). Runs inside the step's
-    transaction: builds the facts table, runs each needed source once."""
+    transaction: builds the facts table (with the cohort months' mask when `months` are
+    given; the caller then reads it before the table is dropped), runs each needed
+    source once."""
     now = timezone.now()
     groups_ = groups(as_of=step.as_of)
-    facts.build(step)
+    facts.build(step, months=months, groups_=groups_)
     computed: dict[str, dict] = {}
     rows = []
     for metric in selected:
@@ -119,7 +123,8 @@ def step_rows(*, step: Step, selected: list[Metric]) -> list[Snapshot]:
                         computed_at=now,
                     )
                 )
-    facts.drop()
+    if not months:
+        facts.drop()
     return rows
 
 
@@ -168,55 +173,45 @@ def _consistent_view() -> None:
             cursor.execute("SET LOCAL jit = off")
 
 
-def cohorts_recompute(*, as_of: datetime.date) -> int:
+def cohort_months(as_of: datetime.date) -> list[datetime.date]:
+    """The month starts of the cohort table as of `as_of`: the last COHORT_MONTHS."""
+    first_month = _month_add(as_of.replace(day=1), -(COHORT_MONTHS - 1))
+    return [_month_add(first_month, i) for i in range(COHORT_MONTHS)]
+
+
+def cohorts_recompute(*, as_of: datetime.date, facts_built: bool = False) -> int:
     """The acquisition-cohort table as of `as_of`: for each of the last COHORT_MONTHS
     cohort months and each later month up to as_of's, the customers with an order day
-    in it (docs/metrics.md "Acquisition cohorts"). Replaces the table; returns its size."""
-    first_month = _month_add(as_of.replace(day=1), -(COHORT_MONTHS - 1))
-    since_month, since_params = connection.ops.date_trunc_sql("month", "c.customer_since", ())
-    last_month = as_of.replace(day=1)
-    month_starts = [_month_add(first_month, i) for i in range(_months(first_month, last_month) + 1)]
-    # Bucket b holds the orders of month_starts[b - 1]: one binary search per order
-    # instead of a time-zone conversion.
-    bucket, bucket_params = bucket_sql("o.placed_at", [day_start(m) for m in month_starts])
-    sizes = fetch_dicts(
-        f"SELECT {since_month} AS cohort, COUNT(*) AS n FROM crm_customer c "
-        "WHERE c.customer_since >= %s AND c.customer_since <= %s GROUP BY 1",
-        [*since_params, db_day(first_month), db_day(as_of)],
+    in it (docs/metrics.md "Acquisition cohorts"). Replaces the table; returns its size.
+
+    Reads the facts table's month mask (bit i + 1: an order day in month i), built here
+    unless the step that computes as_of's periods built it (`facts_built`): the orders
+    are read once for both."""
+    months = cohort_months(as_of)
+    if not facts_built:
+        facts.build(Step(as_of=as_of, periods=[]), months=months)
+    since_month, since_params = connection.ops.date_trunc_sql("month", "f.since", ())
+    bits = ", ".join(f"SUM((f.mask >> {i + 1}) & 1) AS m{i}" for i in range(len(months)))
+    rows = fetch_dicts(
+        f"SELECT {since_month} AS cohort, COUNT(*) AS n, {bits} FROM {facts.FACTS} f "
+        "WHERE f.since >= %s AND f.since <= %s GROUP BY 1",
+        [*since_params, db_day(months[0]), db_day(as_of)],
     )
-    active = fetch_dicts(
-        f"SELECT cohort, b, COUNT(*) AS n FROM (SELECT DISTINCT o.customer_id, "
-        f"{since_month} AS cohort, {bucket} AS b FROM crm_order o "
-        "JOIN crm_customer c ON c.id = o.customer_id WHERE o.status = 'completed' "
-        "AND c.customer_since >= %s AND c.customer_since <= %s "
-        "AND o.placed_at >= %s AND o.placed_at < %s) x GROUP BY cohort, b",
-        [
-            *since_params,
-            *bucket_params,
-            db_day(first_month),
-            db_day(as_of),
-            db_moment(day_start(first_month)),
-            db_moment(day_start(as_of + ONE_DAY)),
-        ],
-    )
-    size_of = {_as_month(row["cohort"]): int(row["n"]) for row in sizes}
-    counts: dict[tuple[datetime.date, int], int] = {}
-    for row in active:
-        cohort, month = _as_month(row["cohort"]), month_starts[int(row["b"]) - 1]
-        offset = _months(cohort, month)
-        if offset >= 1 and cohort in size_of:
-            counts[(cohort, offset)] = int(row["n"])
+    if not facts_built:
+        facts.drop()
     now = timezone.now()
     cells = []
-    for cohort, size in sorted(size_of.items()):
-        for offset in range(_months(cohort, last_month) + 1):
-            active_n = size if offset == 0 else counts.get((cohort, offset), 0)
+    for row in sorted(rows, key=lambda row: _as_month(row["cohort"])):
+        cohort, size = _as_month(row["cohort"]), int(row["n"])
+        first = months.index(cohort)
+        for offset in range(len(months) - first):
+            active = size if offset == 0 else int(row[f"m{first + offset}"] or 0)
             cells.append(
                 CohortCell(
                     cohort=cohort,
                     offset=offset,
                     size=size,
-                    active=active_n,
+                    active=active,
                     as_of=as_of,
                     computed_at=now,
                 )
@@ -346,12 +341,21 @@ def snapshot_recompute(
     outermost = not connection.in_atomic_block
     try:
         for done, step in enumerate(steps, start=1):
+            # The step of as_of's own periods also reads the orders' months for the
+            # cohort table, in the same pass and transaction.
+            cohorts_here = with_cohorts and step.as_of == as_of
             with transaction.atomic():
                 if outermost:
                     _consistent_view()
-                rows = step_rows(step=step, selected=selected)
+                months = cohort_months(as_of) if cohorts_here else None
+                rows = step_rows(step=step, selected=selected, months=months)
                 _write(step=step, rows=rows, selected=selected)
                 written += len(rows)
+                if cohorts_here:
+                    written += cohorts_recompute(as_of=as_of, facts_built=True)
+                    facts.drop()
+                    with_cohorts = False
+                    done = total
                 RecomputeRun.objects.filter(pk=run.pk).update(
                     steps_done=done, rows=written, heartbeat_at=timezone.now()
                 )

@@ -5,10 +5,17 @@ For each boundary day j (the day before each period and each period's last day):
 - a{j}: active at the end of day j (docs/metrics.md "Active customer"), from the last
   completed order day on or before j, `customer_since` and `closed_on`;
 - b{j}, r{j}: bought at least once, and on two or more days, by the end of day j;
-- c{j}, v{j}: completed orders and revenue (in cents) by the end of day j.
+- n{j}, v{j}: completed orders and their total placed in bucket j: after the end of
+  boundary day j - 1, by the end of day j (the orders and revenue of a period, or to
+  date, are sums of buckets, which the sources add up per group, not per customer).
 
-For each calendar period k: o{k}, m{k} (orders and revenue in cents in the period) and
-p{k} (bought on two or more days in it). Then one column per dimension kind.
+For each calendar period k: y{k} (bought in it) and p{k} (bought on two or more days in
+it). Then one column per dimension kind, and with
+cohort months a bit mask of the months with an order day.
+
+All of it comes from one pass over the completed orders grouped by customer, with a
+conditional aggregate per boundary (the last order by it, the count and total in its
+bucket, the first order after it).
 
 The table is temporary: it lives in the step's transaction and connection only.
 """
@@ -20,10 +27,9 @@ from django.conf import settings
 from django.db import connection
 
 from analytics.dimensions import dimensions
+from analytics.engine.groups import segment_column
 from analytics.engine.sql import (
-    after_day_sql,
     bucket_sql,
-    day_marker_sql,
     day_start,
     db_day,
     db_moment,
@@ -33,7 +39,6 @@ from analytics.engine.sql import (
 from analytics.periods import CALENDAR_TYPES, Period
 
 FACTS = "analytics_facts"
-BUCKETS = "analytics_buckets"
 ONE_DAY = datetime.timedelta(days=1)
 
 
@@ -59,35 +64,15 @@ class Step:
         return self.boundaries.index(day)
 
 
-def _cents(sql: str) -> str:
-    # Whole cents: exact on SQLite too, whose decimals are floating point.
-    return f"CAST(ROUND(({sql}) * 100) AS BIGINT)"
-
-
-def build(step: Step) -> None:
-    """Create the facts table for `step` (dropping a leftover one first)."""
+def build(step: Step, *, months: list[datetime.date] | None = None, groups_=()) -> None:
+    """Create the facts table for `step` (dropping a leftover one first). With `months`
+    (ascending month starts), a `mask` column holds one bit per month with an order day
+    in it: bit i + 1 for months[i] (the acquisition cohorts). Each tracked segment of
+    `groups_` gets a 0/1 membership column (groups.segment_column)."""
     execute(f"DROP TABLE IF EXISTS {FACTS}")
-    params: list = []
-    order_columns: list[str] = []
-    for j in range(len(step.boundaries)):
-        # b <= j: placed before the end of boundary day j.
-        order_columns += [
-            f"MAX(CASE WHEN b <= {j} THEN hi END) AS l{j}",
-            f"SUM(CASE WHEN b <= {j} THEN n END) AS c{j}",
-            f"SUM(CASE WHEN b <= {j} THEN v END) AS v{j}",
-        ]
-    for k, period in enumerate(step.calendar_periods):
-        # The period runs from the end of its day before to the end of its last day.
-        first, last = step.boundary(period.before) + 1, step.boundary(period.end)
-        within = f"b >= {first} AND b <= {last}"
-        order_columns += [
-            f"SUM(CASE WHEN {within} THEN n END) AS o{k}",
-            f"SUM(CASE WHEN {within} THEN v END) AS m{k}",
-            f"MIN(CASE WHEN {within} THEN lo END) AS pmin{k}",
-            f"MAX(CASE WHEN {within} THEN hi END) AS pmax{k}",
-        ]
-    if order_columns:
-        _buckets(step)
+    ends = [day_start(day + ONE_DAY) for day in step.boundaries]
+    befores = {step.boundary(period.before) for period in step.calendar_periods}
+    order_columns, order_params = _order_columns(ends, befores, months)
     day_end = db_moment(day_start(step.as_of + ONE_DAY))
 
     # Inner select: one row per customer, its orders' figures and dimensions.
@@ -96,8 +81,7 @@ def build(step: Step) -> None:
         "c.customer_since AS since",
         "c.closed_on AS closed_on",
     ]
-    marker, marker_params = day_marker_sql("c.first_order_at")
-    inner_columns.append(f"{marker} AS first_day")
+    inner_columns.append("c.first_order_at AS first_at")
     # Each dimension is a derived table of (customer_id, value), joined once: a few
     # set-based passes instead of a probe per customer.
     dimension_joins, dimension_params = [], []
@@ -109,23 +93,38 @@ def build(step: Step) -> None:
             f"ON {alias}.customer_id = c.id"
         )
         dimension_params += [day_end] * dimension.table_sql.count("{day_end}")
-    join = ""
+    segment_joins, segment_params, segment_columns = [], [], []
+    for group in groups_:
+        if group.segment_id is None:
+            continue
+        column = segment_column(group.segment_id)
+        # DISTINCT: a rule over tags or orders may name a customer more than once.
+        segment_joins.append(
+            f"LEFT JOIN (SELECT DISTINCT q.member_id FROM ({group.segment_sql}) q) {column} "
+            f"ON {column}.member_id = c.id"
+        )
+        segment_params += list(group.segment_params)
+        inner_columns.append(f"CASE WHEN {column}.member_id IS NULL THEN 0 ELSE 1 END AS {column}")
+        segment_columns.append(column)
+    join, join_params = "", []
     if order_columns:
-        for j in range(len(step.boundaries)):
-            inner_columns += [f"o.l{j} AS l{j}", f"o.c{j} AS c{j}", f"o.v{j} AS v{j}"]
-        for k in range(len(step.calendar_periods)):
-            inner_columns += [f"o.{name}{k} AS {name}{k}" for name in ("o", "m", "pmin", "pmax")]
+        inner_columns += [f"o.{name}" for name in _order_names(ends, befores, months)]
         join = (
             "LEFT JOIN (SELECT customer_id, "
             + ", ".join(order_columns)
-            + f" FROM {BUCKETS} GROUP BY customer_id) o ON o.customer_id = c.id"
+            + " FROM crm_order WHERE status = 'completed' AND placed_at < %s "
+            "GROUP BY customer_id) o ON o.customer_id = c.id"
         )
+        join_params = order_params + [day_end]
 
     # Outer select: the flags. Windows compare instants; a business day is worked out
     # only where a comparison of days needs it (later_day_sql), so a million customers
     # cost a handful of time-zone conversions each, not one per boundary and period.
     window = settings.ACTIVITY_WINDOW_DAYS
     outer = ["customer_id", "since"] + [dimension.kind for dimension in dimensions()]
+    outer += segment_columns
+    if months:
+        outer.append("COALESCE(mask, 0) AS mask")
     outer_params: list = []
     for j, day in enumerate(step.boundaries):
         reopened, reopened_params = later_day_sql(f"l{j}", "closed_on", earlier_is_date=True)
@@ -139,34 +138,38 @@ def build(step: Step) -> None:
             first_day = day - datetime.timedelta(days=window - 1)
             active.append(f"(since >= %s OR l{j} >= %s)")
             outer_params += [db_day(first_day), db_moment(day_start(first_day))]
-        repeat, repeat_params = after_day_sql(f"l{j}", "first_day")
+        repeat, repeat_params = later_day_sql(f"l{j}", "first_at")
         outer += [
             f"CASE WHEN {' AND '.join(active)} THEN 1 ELSE 0 END AS a{j}",
             f"CASE WHEN l{j} IS NOT NULL THEN 1 ELSE 0 END AS b{j}",
             f"CASE WHEN l{j} IS NOT NULL AND {repeat} THEN 1 ELSE 0 END AS r{j}",
-            f"COALESCE(c{j}, 0) AS c{j}",
+            f"COALESCE(n{j}, 0) AS n{j}",
             f"COALESCE(v{j}, 0) AS v{j}",
         ]
         outer_params += repeat_params
-    for k in range(len(step.calendar_periods)):
-        repeat, repeat_params = later_day_sql(f"pmax{k}", f"pmin{k}")
+    for k, period in enumerate(step.calendar_periods):
+        # Bought in the period: an order after its day before (s) by its end (e); on two
+        # or more days: the last by e is on a later day than that first one.
+        s, e = step.boundary(period.before), step.boundary(period.end)
+        repeat, repeat_params = later_day_sql(f"l{e}", f"f{s}")
         outer += [
-            f"COALESCE(o{k}, 0) AS o{k}",
-            f"COALESCE(m{k}, 0) AS m{k}",
-            f"CASE WHEN pmin{k} IS NOT NULL AND {repeat} THEN 1 ELSE 0 END AS p{k}",
+            f"CASE WHEN f{s} < %s THEN 1 ELSE 0 END AS y{k}",
+            f"CASE WHEN f{s} < %s AND {repeat} THEN 1 ELSE 0 END AS p{k}",
         ]
-        outer_params += repeat_params
+        outer_params += [db_moment(ends[e]), db_moment(ends[e]), *repeat_params]
     sql = (
         f"CREATE TEMPORARY TABLE {FACTS} AS SELECT "
         + ", ".join(outer)
         + " FROM (SELECT "
         + ", ".join(inner_columns)
-        + f" FROM crm_customer c {join} {' '.join(dimension_joins)} "
+        + f" FROM crm_customer c {join} {' '.join(dimension_joins + segment_joins)} "
         "WHERE c.customer_since <= %s) x"
     )
-    # Parameters in the order the placeholders appear: inner columns, the join, WHERE,
-    # then the outer columns come first in the text, so they lead.
-    all_params = outer_params + marker_params + params + dimension_params + [db_day(step.as_of)]
+    # Parameters in the order the placeholders appear: the outer columns, the orders'
+    # join, the dimensions, the segments, the WHERE.
+    all_params = (
+        outer_params + join_params + dimension_params + segment_params + [db_day(step.as_of)]
+    )
     execute(sql, all_params)
     execute(f"CREATE INDEX {FACTS}_customer ON {FACTS} (customer_id)")
     if connection.vendor == "postgresql":
@@ -175,26 +178,45 @@ def build(step: Step) -> None:
         execute(f"ANALYZE {FACTS} ({columns})")
 
 
-def _buckets(step: Step) -> None:
-    """The one pass over the orders: per customer and bucket, where bucket b holds the
-    orders placed from the end of boundary day b - 1 to the end of boundary day b
-    (PostgreSQL's width_bucket; a CASE on SQLite), their count, revenue in cents, first
-    and last moment. Every per-boundary and per-period figure is then a sum over a few
-    buckets per customer instead of hundreds of CASEs per order."""
-    ends = [day_start(day + ONE_DAY) for day in step.boundaries]
-    bucket, bucket_params = bucket_sql("placed_at", ends)
-    execute(f"DROP TABLE IF EXISTS {BUCKETS}")
-    execute(
-        f"CREATE TEMPORARY TABLE {BUCKETS} AS SELECT customer_id, {bucket} AS b, "
-        f"COUNT(*) AS n, SUM({_cents('total')}) AS v, MIN(placed_at) AS lo, "
-        "MAX(placed_at) AS hi FROM crm_order WHERE status = 'completed' AND placed_at < %s "
-        f"GROUP BY customer_id, {bucket}",
-        bucket_params + [db_moment(ends[-1])] + bucket_params,
-    )
-    if connection.vendor == "postgresql":
-        execute(f"ANALYZE {BUCKETS}")  # the planner sizes the per-customer aggregate
+def _order_names(ends: list, befores: set[int], months: list | None) -> list[str]:
+    names = []
+    for j in range(len(ends)):
+        names += [f"l{j}", f"n{j}", f"v{j}"] + ([f"f{j}"] if j in befores else [])
+    return names + (["mask"] if months else [])
+
+
+def _order_columns(ends: list, befores: set[int], months: list | None) -> tuple[list, list]:
+    """The one pass over the completed orders, per customer: for each boundary j, the
+    last order by the end of day j (l), the orders and their total in bucket j (n, v:
+    placed after the end of boundary day j - 1, by the end of day j; each order adds to
+    one bucket only), and where a period starts after j, the first order after it (f).
+    In customer order on the covering index (migration 0003), so PostgreSQL neither
+    sorts nor hashes."""
+    columns, params = [], []
+    for j, end in enumerate(ends):
+        moment = db_moment(end)
+        bucket = "placed_at < %s" if j == 0 else "placed_at >= %s AND placed_at < %s"
+        bucket_params = [moment] if j == 0 else [db_moment(ends[j - 1]), moment]
+        columns += [
+            f"MAX(placed_at) FILTER (WHERE placed_at < %s) AS l{j}",
+            f"COUNT(*) FILTER (WHERE {bucket}) AS n{j}",
+            f"SUM(total) FILTER (WHERE {bucket}) AS v{j}",
+        ]
+        params += [moment, *bucket_params, *bucket_params]
+        if j in befores:
+            columns.append(f"MIN(placed_at) FILTER (WHERE placed_at >= %s) AS f{j}")
+            params.append(moment)
+    if months:
+        bucket, bucket_params = bucket_sql("placed_at", [day_start(month) for month in months])
+        # One bit per month with an order: bit_or on PostgreSQL; the sum of the distinct
+        # powers of two is the same number on SQLite, which has no bit_or.
+        aggregate = "BIT_OR" if connection.vendor == "postgresql" else "SUM(DISTINCT"
+        closing = ")" if connection.vendor == "postgresql" else "))"
+        bit = f"CAST(1 AS BIGINT) << {bucket}"
+        columns.append(f"{aggregate}({bit}{closing} FILTER (WHERE placed_at >= %s) AS mask")
+        params += [*bucket_params, db_moment(day_start(months[0]))]
+    return columns, params
 
 
 def drop() -> None:
     execute(f"DROP TABLE IF EXISTS {FACTS}")
-    execute(f"DROP TABLE IF EXISTS {BUCKETS}")

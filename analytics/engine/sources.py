@@ -7,11 +7,12 @@ source here."""
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 
 from analytics.engine.facts import FACTS, Step
-from analytics.engine.groups import Group, grouped
+from analytics.engine.groups import Group, grouped, rolled_up
 from analytics.engine.sql import (
     bucket_sql,
     day_start,
@@ -76,9 +77,16 @@ def _indexed(step: Step, types) -> list[tuple[int, Period]]:
 
 
 def customers(step: Step, groups: list[Group]) -> Components:
-    """Retention (S, E, N, K, L, R) and purchases, in the period and to its end."""
-    columns, params = [], []
-    for k, (_, period) in enumerate(_indexed(step, CALENDAR_TYPES)):
+    """Retention (S, E, N, K, L, R) and purchases, in the period and to its end. Orders
+    and revenue are summed per bucket (facts.py), once for every period: a period's are
+    those of the buckets after its day before, up to its end; to date, every bucket up
+    to its end."""
+    indexed = _indexed(step, CALENDAR_TYPES)
+    if not indexed:
+        return {}
+    columns = [f"SUM(n{j}) AS bn_{j}, SUM(v{j}) AS bv_{j}" for j in range(len(step.boundaries))]
+    params = []
+    for k, (_, period) in enumerate(indexed):
         s, e = step.boundary(period.before), step.boundary(period.end)
         new = "since >= %s AND since <= %s"
         columns += [
@@ -87,47 +95,55 @@ def customers(step: Step, groups: list[Group]) -> Components:
             f"SUM(a{s} * a{e}) AS k_{k}",
             f"SUM(CASE WHEN {new} THEN 1 ELSE 0 END) AS n_{k}",
             f"SUM(CASE WHEN {new} THEN a{e} ELSE 0 END) AS ne_{k}",
-            f"SUM(o{k}) AS orders_{k}",
-            f"SUM(m{k}) AS revenue_{k}",
-            f"SUM(CASE WHEN o{k} > 0 THEN 1 ELSE 0 END) AS buyers_{k}",
+            f"SUM(y{k}) AS buyers_{k}",
             f"SUM(p{k}) AS repeaters_{k}",
             f"SUM(CASE WHEN since <= %s THEN 1 ELSE 0 END) AS customers_{k}",
-            f"SUM(c{e}) AS orders_td_{k}",
-            f"SUM(v{e}) AS revenue_td_{k}",
             f"SUM(b{e}) AS buyers_td_{k}",
             f"SUM(r{e}) AS repeaters_td_{k}",
         ]
         start, end = db_day(period.start), db_day(period.end)
         params += [start, end, start, end, end]
-    if not columns:
-        return {}
-    sql = f"SELECT {{dim}} AS dim, {', '.join(columns)} FROM {FACTS} f {{where}} {{group}}"
-    rows = grouped(sql, params, groups_=groups, facts_alias="f", customer_column="f.customer_id")
+    sql = f"SELECT {{dims}}, {', '.join(columns)} FROM {FACTS} f {{where}} {{group}}"
+    rows = rolled_up(sql, params, groups_=groups, facts_alias="f")
     found: Components = {}
     for key, dim_rows in rows.items():
         row = dim_rows[0]
-        for k, (index, _) in enumerate(_indexed(step, CALENDAR_TYPES)):
-            s, e, kept, n, ne = (
-                int(row[f"{name}_{k}"] or 0) for name in ("s", "e", "k", "n", "ne")
-            )
+        orders = [int(row[f"bn_{j}"] or 0) for j in range(len(step.boundaries))]
+        totals = [_decimal(row[f"bv_{j}"]) for j in range(len(step.boundaries))]
+        for k, (index, period) in enumerate(indexed):
+            s, e = step.boundary(period.before), step.boundary(period.end)
+            kept, n, ne = (int(row[f"{name}_{k}"] or 0) for name in ("k", "n", "ne"))
+            start, end = int(row[f"s_{k}"] or 0), int(row[f"e_{k}"] or 0)
             found[(index, key)] = {
-                "S": s,
-                "E": e,
+                "S": start,
+                "E": end,
                 "N": n,
                 "K": kept,
-                "L": s - kept,
-                "R": e - kept - ne,
-                "orders": int(row[f"orders_{k}"] or 0),
-                "revenue_cents": int(row[f"revenue_{k}"] or 0),
+                "L": start - kept,
+                "R": end - kept - ne,
+                "orders": sum(orders[s + 1 : e + 1]),
+                "revenue_cents": _cents(sum(totals[s + 1 : e + 1])),
                 "buyers": int(row[f"buyers_{k}"] or 0),
                 "repeaters": int(row[f"repeaters_{k}"] or 0),
                 "customers_to_date": int(row[f"customers_{k}"] or 0),
-                "orders_to_date": int(row[f"orders_td_{k}"] or 0),
-                "revenue_to_date_cents": int(row[f"revenue_td_{k}"] or 0),
+                "orders_to_date": sum(orders[: e + 1]),
+                "revenue_to_date_cents": _cents(sum(totals[: e + 1])),
                 "buyers_to_date": int(row[f"buyers_td_{k}"] or 0),
                 "repeaters_to_date": int(row[f"repeaters_td_{k}"] or 0),
             }
     return found
+
+
+def _decimal(value) -> Decimal:
+    """A sum of totals as PostgreSQL (numeric) or SQLite (a float) gives it."""
+    if value is None:
+        return Decimal(0)
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _cents(amount: Decimal) -> int:
+    # Whole cents: exact on PostgreSQL; SQLite's float sums are rounded once, here.
+    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def responses(step: Step, groups: list[Group]) -> Components:
@@ -142,7 +158,7 @@ def responses(step: Step, groups: list[Group]) -> Components:
     bucket, bucket_params = bucket_sql("r.submitted_at", [day_start(day) for day in days])
     table = Response._meta.db_table
     sql = (
-        f"SELECT {bucket} AS b, {{dim}} AS dim, "
+        f"SELECT {bucket} AS b, {{dims}}, "
         "COUNT(CASE WHEN r.score_kind = 'nps' THEN 1 END) AS nps_n, "
         "COUNT(CASE WHEN r.score_kind = 'nps' AND r.score >= 9 THEN 1 END) AS promoters, "
         "COUNT(CASE WHEN r.score_kind = 'nps' AND r.score IN (7, 8) THEN 1 END) AS passives, "
@@ -157,12 +173,11 @@ def responses(step: Step, groups: list[Group]) -> Components:
         f"FROM {table} r LEFT JOIN {FACTS} f ON f.customer_id = r.customer_id "
         "{where} {group}"
     )
-    rows = grouped(
+    rows = rolled_up(
         sql,
         bucket_params,
         groups_=groups,
         facts_alias="f",
-        customer_column="r.customer_id",
         where="r.score IS NOT NULL AND r.submitted_at >= %s AND r.submitted_at < %s",
         where_params=(db_moment(day_start(first)), db_moment(day_start(days[-1]))),
         extra_group="b",
@@ -206,7 +221,7 @@ def _durations(step: Step, groups: list[Group], stamp: str) -> Components:
         f"{_percentile_positions(5)} + 1, {_percentile_positions(5)} + 2, "
         f"{_percentile_positions(9)} + 1, {_percentile_positions(9)} + 2)"
     )
-    rows = grouped(sql, params, groups_=groups, facts_alias="f", customer_column="cs.customer_id")
+    rows = grouped(sql, params, groups_=groups, facts_alias="f")
     found: Components = {}
     for key, dim_rows in rows.items():
         by_period: dict[int, dict[int, float]] = {}
@@ -277,10 +292,10 @@ def loyalty_flows(step: Step, groups: list[Group]) -> Components:
         outer += [f"SUM({name}_{k}) AS {name}_{k}" for name in ("earned", "redeemed", "expired")]
     _per_account(FLOWS, inner, params)
     sql = (
-        f"SELECT {{dim}} AS dim, {', '.join(outer)} FROM {FLOWS} a "
+        f"SELECT {{dims}}, {', '.join(outer)} FROM {FLOWS} a "
         f"LEFT JOIN {FACTS} f ON f.customer_id = a.customer_id {{where}} {{group}}"
     )
-    rows = grouped(sql, [], groups_=groups, facts_alias="f", customer_column="a.customer_id")
+    rows = rolled_up(sql, [], groups_=groups, facts_alias="f")
     execute(f"DROP TABLE IF EXISTS {FLOWS}")
     found: Components = {}
     for key, dim_rows in rows.items():
@@ -320,10 +335,10 @@ def loyalty_members(step: Step, groups: list[Group]) -> Components:
         ]
     _per_account(BALANCES, inner, params)
     sql = (
-        f"SELECT {{dim}} AS dim, {', '.join(outer)} FROM {BALANCES} a "
+        f"SELECT {{dims}}, {', '.join(outer)} FROM {BALANCES} a "
         f"LEFT JOIN {FACTS} f ON f.customer_id = a.customer_id {{where}} {{group}}"
     )
-    rows = grouped(sql, [], groups_=groups, facts_alias="f", customer_column="a.customer_id")
+    rows = rolled_up(sql, [], groups_=groups, facts_alias="f")
     execute(f"DROP TABLE IF EXISTS {BALANCES}")
     point_value = Programme.objects.values_list("point_value", flat=True).first() or 0
     found: Components = {}

@@ -77,37 +77,28 @@ def bucket_sql(column: str, thresholds: list) -> tuple[str, list]:
     return f"CASE {whens} ELSE {len(values)} END", values
 
 
+# No business day lasts 48 hours: two instants that far apart fall on different days.
+SURELY_ANOTHER_DAY = "interval '48 hours'"
+
+
 def later_day_sql(later: str, earlier: str, *, earlier_is_date: bool = False) -> tuple[str, list]:
     """SQL for "the business day of timestamp `later` is after `earlier`" (a timestamp's
     business day, or a date column). On PostgreSQL it compares `later` with the instant
-    the next business day starts, converting `earlier` only; SQLite compares days."""
+    the next business day starts, converting `earlier` only, and only when the two
+    instants are less than two days apart (most pairs are not); SQLite compares days."""
     zone = settings.TIME_ZONE
     if connection.vendor == "postgresql":
-        day = f"({earlier})" if earlier_is_date else f"(({earlier}) AT TIME ZONE %s)::date"
-        params = [] if earlier_is_date else [zone]
-        return f"{later} >= (({day} + 1)::timestamp AT TIME ZONE %s)", params + [zone]
+        if earlier_is_date:
+            return f"{later} >= ((({earlier}) + 1)::timestamp AT TIME ZONE %s)", [zone]
+        next_day = f"(((({earlier}) AT TIME ZONE %s)::date + 1)::timestamp AT TIME ZONE %s)"
+        return (
+            f"(CASE WHEN {later} >= ({earlier}) + {SURELY_ANOTHER_DAY} THEN 1 "
+            f"WHEN {later} <= ({earlier}) THEN 0 WHEN {later} >= {next_day} THEN 1 ELSE 0 END)"
+            " = 1",
+            [zone, zone],
+        )
     later_day, later_params = local_date(later)
     if earlier_is_date:
         return f"{later_day} > {earlier}", list(later_params)
     earlier_day, earlier_params = local_date(earlier)
     return f"{later_day} > {earlier_day}", list(later_params) + list(earlier_params)
-
-
-def day_marker_sql(moment: str) -> tuple[str, list]:
-    """A value to store per row that `after_day_sql` compares with: on PostgreSQL the
-    instant the business day after `moment`'s starts (converted once), on SQLite the
-    business day itself."""
-    if connection.vendor == "postgresql":
-        zone = settings.TIME_ZONE
-        return f"((({moment}) AT TIME ZONE %s)::date + 1)::timestamp AT TIME ZONE %s", [zone, zone]
-    sql, params = local_date(moment)
-    return sql, list(params)
-
-
-def after_day_sql(later: str, marker: str) -> tuple[str, list]:
-    """SQL for "timestamp `later` falls on a business day after the one `marker`
-    (a `day_marker_sql` value) stands for"."""
-    if connection.vendor == "postgresql":
-        return f"{later} >= {marker}", []
-    sql, params = local_date(later)
-    return f"{sql} > {marker}", list(params)
