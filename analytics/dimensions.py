@@ -4,7 +4,8 @@
 (`analytics.engine.facts`), read from one small set-based query of (customer, value);
 each tracked segment (crm's `Segment.tracked`) is one more group, its members as of the
 step's day. A dimension describes the customer as of the day computed: the NPS category
-of the latest answer on or before it and the channel of the first order; the loyalty tier
+of the latest answer on or before it and the channel of the first order by it (none
+before the first order); the loyalty tier
 and a segment's conditions on points are read as they stand when the step runs.
 """
 
@@ -20,10 +21,15 @@ ALL = "all"
 class Dimension:
     kind: str  # the key's prefix: "tier" in "tier:3"
     label: str
+    labels: Callable[[], dict[str, str]]  # value -> label, read when pages show it
     # SQL giving at most one row (customer_id, value) per customer; "{day_end}" stands
     # for the instant the step's day ends.
-    table_sql: str
-    labels: Callable[[], dict[str, str]]  # value -> label, read when pages show it
+    table_sql: str = ""
+    # Or: a column of crm_order whose value on the customer's first completed order (by
+    # the step's day) is the dimension, with its possible values. The facts' one pass
+    # over the orders reads it (the first moment per value), with no query of its own.
+    first_order_column: str = ""
+    first_order_values: Callable[[], list[str]] | None = None
 
 
 _dimensions: dict[str, Dimension] = {}
@@ -51,6 +57,12 @@ def _nps_labels() -> dict[str, str]:
         "passive": str(gettext_lazy("Passives")),
         "detractor": str(gettext_lazy("Detractors")),
     }
+
+
+def _channel_values() -> list[str]:
+    from crm.models import Order
+
+    return list(Order.Channel.values)
 
 
 def _channel_labels() -> dict[str, str]:
@@ -91,12 +103,8 @@ def register() -> None:
         Dimension(
             kind="channel",
             label=gettext_lazy("First order's channel"),
-            table_sql=(
-                "SELECT o1.customer_id, MIN(o1.channel) AS value FROM crm_order o1 "
-                "JOIN crm_customer c1 ON c1.id = o1.customer_id "
-                "AND o1.placed_at = c1.first_order_at WHERE o1.status = 'completed' "
-                "GROUP BY o1.customer_id"
-            ),
+            first_order_column="channel",
+            first_order_values=_channel_values,
             labels=_channel_labels,
         )
     )

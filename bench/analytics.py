@@ -189,8 +189,11 @@ def main() -> None:
         n_customers, n_orders, n_responses = cursor.fetchone()
     print(f"data: {n_customers:,} customers, {n_orders:,} orders, {n_responses:,} responses")
 
+    # The outer aggregate reads every figure: a bare count(*) over the subquery would let
+    # PostgreSQL drop the unused sum and max and only count the groups.
     raw_sql = (
-        "SELECT count(*) FROM (SELECT customer_id, count(*), sum(total), max(placed_at) "
+        "SELECT count(*), sum(n), sum(revenue), max(latest) FROM (SELECT customer_id, "
+        "count(*) AS n, sum(total) AS revenue, max(placed_at) AS latest "
         "FROM crm_order WHERE status = 'completed' GROUP BY customer_id) x"
     )
     raw = []

@@ -73,6 +73,16 @@ def build(step: Step, *, months: list[datetime.date] | None = None, groups_=()) 
     ends = [day_start(day + ONE_DAY) for day in step.boundaries]
     befores = {step.boundary(period.before) for period in step.calendar_periods}
     order_columns, order_params = _order_columns(ends, befores, months)
+    for dimension in dimensions():
+        if dimension.first_order_column:
+            for i, value in enumerate(sorted(dimension.first_order_values())):
+                order_columns.append(
+                    f"MIN(placed_at) FILTER (WHERE {dimension.first_order_column} = %s) "
+                    f"AS {dimension.kind}_{i}"
+                )
+                order_params.append(value)
+    if order_columns:
+        order_columns.append("MIN(placed_at) AS first_at")
     day_end = db_moment(day_start(step.as_of + ONE_DAY))
 
     # Inner select: one row per customer, its orders' figures and dimensions.
@@ -81,11 +91,20 @@ def build(step: Step, *, months: list[datetime.date] | None = None, groups_=()) 
         "c.customer_since AS since",
         "c.closed_on AS closed_on",
     ]
-    inner_columns.append("c.first_order_at AS first_at")
     # Each dimension is a derived table of (customer_id, value), joined once: a few
     # set-based passes instead of a probe per customer.
     dimension_joins, dimension_params = [], []
+    first_order_params: list = []
     for dimension in dimensions():
+        if dimension.first_order_column:
+            # The value whose first order is the customer's first (the least on a tie).
+            values = sorted(dimension.first_order_values())
+            whens = " ".join(
+                f"WHEN o.{dimension.kind}_{i} = o.first_at THEN %s" for i in range(len(values))
+            )
+            inner_columns.append(f"CASE {whens} END AS {dimension.kind}")
+            first_order_params += values
+            continue
         alias = f"dim_{dimension.kind}"
         inner_columns.append(f"{alias}.value AS {dimension.kind}")
         dimension_joins.append(
@@ -109,6 +128,7 @@ def build(step: Step, *, months: list[datetime.date] | None = None, groups_=()) 
     join, join_params = "", []
     if order_columns:
         inner_columns += [f"o.{name}" for name in _order_names(ends, befores, months)]
+        inner_columns.append("o.first_at AS first_at")
         join = (
             "LEFT JOIN (SELECT customer_id, "
             + ", ".join(order_columns)
@@ -165,10 +185,16 @@ def build(step: Step, *, months: list[datetime.date] | None = None, groups_=()) 
         + f" FROM crm_customer c {join} {' '.join(dimension_joins + segment_joins)} "
         "WHERE c.customer_since <= %s) x"
     )
-    # Parameters in the order the placeholders appear: the outer columns, the orders'
-    # join, the dimensions, the segments, the WHERE.
+    # Parameters in the order the placeholders appear: the outer columns, the inner
+    # columns (first-order dimensions), the orders' join, the dimensions, the segments,
+    # the WHERE.
     all_params = (
-        outer_params + join_params + dimension_params + segment_params + [db_day(step.as_of)]
+        outer_params
+        + first_order_params
+        + join_params
+        + dimension_params
+        + segment_params
+        + [db_day(step.as_of)]
     )
     execute(sql, all_params)
     execute(f"CREATE INDEX {FACTS}_customer ON {FACTS} (customer_id)")
