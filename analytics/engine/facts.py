@@ -4,7 +4,8 @@ For each boundary day j (the day before each period and each period's last day):
 
 - a{j}: active at the end of day j (docs/metrics.md "Active customer"), from the last
   completed order day on or before j, `customer_since` and `closed_on`;
-- b{j}, r{j}: bought at least once, and on two or more days, by the end of day j;
+- b{j}, r{j} (where a period ends on day j): bought at least once, and on two or more
+  days, by the end of day j;
 - n{j}, v{j}: completed orders and their total placed in bucket j: after the end of
   boundary day j - 1, by the end of day j (the orders and revenue of a period, or to
   date, are sums of buckets, which the sources add up per group, not per customer).
@@ -146,6 +147,7 @@ def build(step: Step, *, months: list[datetime.date] | None = None, groups_=()) 
     if months:
         outer.append("COALESCE(mask, 0) AS mask")
     outer_params: list = []
+    period_ends = {step.boundary(period.end) for period in step.calendar_periods}
     for j, day in enumerate(step.boundaries):
         reopened, reopened_params = later_day_sql(f"l{j}", "closed_on", earlier_is_date=True)
         active = [
@@ -158,15 +160,19 @@ def build(step: Step, *, months: list[datetime.date] | None = None, groups_=()) 
             first_day = day - datetime.timedelta(days=window - 1)
             active.append(f"(since >= %s OR l{j} >= %s)")
             outer_params += [db_day(first_day), db_moment(day_start(first_day))]
-        repeat, repeat_params = later_day_sql(f"l{j}", "first_at")
         outer += [
             f"CASE WHEN {' AND '.join(active)} THEN 1 ELSE 0 END AS a{j}",
-            f"CASE WHEN l{j} IS NOT NULL THEN 1 ELSE 0 END AS b{j}",
-            f"CASE WHEN l{j} IS NOT NULL AND {repeat} THEN 1 ELSE 0 END AS r{j}",
             f"COALESCE(n{j}, 0) AS n{j}",
             f"COALESCE(v{j}, 0) AS v{j}",
         ]
-        outer_params += repeat_params
+        if j in period_ends:
+            # Bought, and on two or more days, by the end of a period: to-date figures.
+            repeat, repeat_params = later_day_sql(f"l{j}", "first_at")
+            outer += [
+                f"CASE WHEN l{j} IS NOT NULL THEN 1 ELSE 0 END AS b{j}",
+                f"CASE WHEN l{j} IS NOT NULL AND {repeat} THEN 1 ELSE 0 END AS r{j}",
+            ]
+            outer_params += repeat_params
     for k, period in enumerate(step.calendar_periods):
         # Bought in the period: an order after its day before (s) by its end (e); on two
         # or more days: the last by e is on a later day than that first one.
@@ -197,7 +203,6 @@ def build(step: Step, *, months: list[datetime.date] | None = None, groups_=()) 
         + [db_day(step.as_of)]
     )
     execute(sql, all_params)
-    execute(f"CREATE INDEX {FACTS}_customer ON {FACTS} (customer_id)")
     if connection.vendor == "postgresql":
         # Statistics for the joins only: the flag columns are many and never joined on.
         columns = ", ".join(["customer_id"] + [dimension.kind for dimension in dimensions()])
