@@ -280,3 +280,19 @@ def test_case_times_median_and_p90(db, support_user):
     assert row("resolution_time").value == 3 * 3600
     snapshot_recompute(as_of=d(5, 31))
     assert row("resolution_time", start=d(5, 1)).value is None
+
+
+def test_first_order_channel_as_of_the_day_and_on_a_tie(db):
+    # Two first orders at the same moment: the channel whose code sorts first (phone,
+    # not web). A customer whose first order comes after the day is in no channel yet.
+    tie = factories.customer(customer_since=d(6, 1))
+    factories.order(tie, placed_at=at(d(6, 2)), total="7.00", channel="web")
+    factories.order(tie, placed_at=at(d(6, 2)), total="3.00", channel="phone")
+    later = factories.customer(customer_since=d(6, 1))
+    factories.order(later, placed_at=at(d(7, 2)), total="5.00", channel="store")
+    snapshot_recompute(as_of=JUNE_END)
+    assert row("revenue", dimension="channel:phone").value == Decimal("10.0000")
+    assert row("new_customers", dimension="channel:phone").value == 1
+    assert not Snapshot.objects.filter(dimension__in=["channel:web", "channel:store"]).exists()
+    snapshot_recompute(as_of=d(7, 31))
+    assert row("revenue", start=d(7, 1), dimension="channel:store").value == Decimal("5.0000")

@@ -262,3 +262,17 @@ def test_the_nightly_task_runs_in_a_real_worker_on_postgresql(monkeypatch):
         metric="active_customers", period_type="day", period_start=yesterday, dimension="all"
     )
     assert day.as_of == yesterday and day.value is not None
+
+
+@pytest.mark.django_db
+def test_the_order_pass_has_its_covering_index_on_postgresql():
+    # Migration 0003: the facts' pass over the completed orders reads them in customer
+    # order from this index alone (customer and moment, total and channel carried).
+    require(connection.vendor == "postgresql", "needs PostgreSQL (DATABASE_URL)")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'analytics_order_facts_idx'"
+        )
+        (definition,) = cursor.fetchone()
+    assert "(customer_id, placed_at) INCLUDE (total, channel)" in definition
+    assert "WHERE ((status)::text = 'completed'::text)" in definition
