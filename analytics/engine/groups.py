@@ -135,7 +135,7 @@ def rolled_up(
             )
             for name, value in sums.items():
                 if value is not None:
-                    target[name] = target.get(name, 0) + value
+                    target[name] = (target.get(name) or 0) + value
                 else:
                     target.setdefault(name, None)
     result: dict[str, list[dict]] = {}

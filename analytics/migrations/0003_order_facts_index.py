@@ -16,8 +16,11 @@ NAME = "analytics_order_facts_idx"
 
 def create(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
+        # A concurrent build that failed leaves an invalid index behind: drop it, so a
+        # rerun builds it again instead of skipping it.
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {NAME}")
         schema_editor.execute(
-            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {NAME} ON crm_order "
+            f"CREATE INDEX CONCURRENTLY {NAME} ON crm_order "
             "(customer_id, placed_at) INCLUDE (total, channel) WHERE status = 'completed'"
         )
     else:
