@@ -50,22 +50,12 @@ def groups(*, as_of: datetime.date) -> list[Group]:
     return result
 
 
-def grouped(
-    sql: str,
-    params: list,
-    *,
-    groups_: list[Group],
-    facts_alias: str,
-    where: str = "",
-    where_params: tuple = (),
-    extra_group: str = "",
-) -> dict[str, list[dict]]:
-    """{dimension key: rows}. `sql` holds `{dim}`, `{where}` and `{group}`; rows carry
-    `dim` (the group's value) and whatever `sql` selects."""
+def grouped(sql: str, params: list, *, groups_: list[Group], facts_alias: str) -> dict:
+    """{dimension key: rows}, one query per group. `sql` holds `{dim}`, `{where}` and
+    `{group}`; rows carry `dim` (the group's value) and whatever `sql` selects."""
     found: dict[str, list[dict]] = {}
     for group in groups_:
-        conditions = [where] if where else []
-        query_params = list(params) + list(where_params)
+        conditions = []
         if group.column:
             dim = f"{facts_alias}.{group.column}"
             conditions.append(f"{dim} IS NOT NULL")
@@ -73,14 +63,12 @@ def grouped(
             dim = "NULL"
         if group.segment_id is not None:
             conditions.append(f"{facts_alias}.{segment_column(group.segment_id)} = 1")
-        group_by = [part for part in (extra_group, dim if group.column else "") if part]
         text = sql.format(
             dim=dim,
-            dims=f"{dim} AS dim",
             where=("WHERE " + " AND ".join(conditions)) if conditions else "",
-            group=("GROUP BY " + ", ".join(group_by)) if group_by else "",
+            group=f"GROUP BY {dim}" if group.column else "",
         )
-        for row in fetch_dicts(text, query_params):
+        for row in fetch_dicts(text, params):
             found.setdefault(group.key(row["dim"]), []).append(row)
     return found
 
@@ -102,7 +90,7 @@ def rolled_up(
     """{dimension key: rows} for a query of sums and counts only, in one query: `sql`
     holds `{dims}` (the dimension columns), `{where}` and `{group}`; rows carry `dim`,
     the `extra_group` column (if any) and the sums."""
-    columns = []  # (alias, Group)
+    columns = []  # (alias, group, column expression)
     for group in groups_:
         if group.column:
             columns.append((f"d_{group.kind}", group, f"{facts_alias}.{group.column}"))
