@@ -324,3 +324,41 @@ class CustomerScore(models.Model):
         """Whole percent, rounded down, so the shown figure agrees with the band: 0.5979 is
         59%, medium risk below 60%, not "60%, medium"."""
         return int(self.p_alive * 100)
+
+
+class OrderChange(models.Model):
+    """An order of crm that was inserted, updated or deleted: its customer and moment,
+    written by database triggers on crm_order (migration 0004), so that every write is
+    seen, the ORM's, a bulk import's and raw SQL alike. The nightly recompute reads and
+    removes them to bring its kept per-customer figures (`FactsState`) up to date."""
+
+    customer_id = models.BigIntegerField(_("customer id"))
+    placed_at = models.DateTimeField(_("placed at"))
+
+    class Meta:
+        verbose_name = _("order change")
+        verbose_name_plural = _("order changes")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.placed_at:%Y-%m-%d %H:%M}"
+
+
+class FactsState(models.Model):
+    """What the per-customer figures kept between nightly runs hold (one row): each
+    customer's completed orders before the current month, summed up to each of `days`
+    (analytics.engine.state). `signature` names everything else they depend on; a run
+    that needs other figures builds them again."""
+
+    signature = models.TextField(_("signature"))
+    cut = models.DateField(_("first day not kept"))
+    days = models.JSONField(_("boundary days"), default=list)
+    customers = models.PositiveIntegerField(_("customers"), default=0)
+    built_at = models.DateTimeField(_("built"))
+    refreshed_at = models.DateTimeField(_("refreshed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("kept order figures")
+        verbose_name_plural = _("kept order figures")
+
+    def __str__(self) -> str:
+        return f"{self.cut} ({self.customers} customers)"

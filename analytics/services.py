@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics import selectors
-from analytics.engine import facts, sources
+from analytics.engine import facts, sources, state
 from analytics.engine.facts import Step
 from analytics.engine.groups import groups
 from analytics.engine.sql import db_day, fetch_dicts
@@ -83,15 +83,22 @@ def metric_keys_clean(keys: list[str] | None) -> list[str]:
 
 
 def step_rows(
-    *, step: Step, selected: list[Metric], months: list[datetime.date] | None = None
+    *,
+    step: Step,
+    selected: list[Metric],
+    months: list[datetime.date] | None = None,
+    keep: bool = False,
 ) -> list[Snapshot]:
     """Compute the snapshot rows of one step (unsaved). Runs inside the step's
     transaction: builds the facts table (with the cohort months' mask when `months` are
     given; the caller then reads it before the table is dropped), runs each needed
-    source once."""
+    source once. With `keep` (a run of one day: the nightly), the figures from the
+    orders before the month are kept between runs (engine/state.py) and only the
+    month's orders are read."""
     now = timezone.now()
     groups_ = groups(as_of=step.as_of)
-    facts.build(step, months=months, groups_=groups_)
+    kept = state.prepare(step, months=cohort_months(step.as_of)) if keep else None
+    facts.build(step, months=months, groups_=groups_, kept=kept)
     computed: dict[str, dict] = {}
     rows = []
     for metric in selected:
@@ -348,7 +355,10 @@ def snapshot_recompute(
                 if outermost:
                     _consistent_view()
                 months = cohort_months(as_of) if cohorts_here else None
-                rows = step_rows(step=step, selected=selected, months=months)
+                # A run of one day (the nightly, the button) keeps the figures of the
+                # orders before the month for the next night; a backfill reads them all.
+                keep = first_day == as_of
+                rows = step_rows(step=step, selected=selected, months=months, keep=keep)
                 _write(step=step, rows=rows, selected=selected)
                 written += len(rows)
                 if cohorts_here:

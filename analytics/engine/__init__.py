@@ -7,7 +7,10 @@ One step computes every registered metric for a list of periods, as of a day:
    table of one row per customer: whether they were active at the end of each
    boundary day, bought (twice) in each period and to date, their orders and revenue
    per bucket between boundary days, the months with an order (cohorts), and their
-   dimensions (tier, NPS category, first channel, tracked segments);
+   dimensions (tier, NPS category, first channel, tracked segments). The nightly
+   (a run of one day) keeps each customer's figures from the orders before the month
+   between runs (`state.py`, brought up to date from the order changes that triggers
+   on crm_order record) and reads only the month's orders;
 2. each source (`sources.py`) aggregates that table, or joins it to survey answers,
    cases or ledger lines, in one query grouped by every dimension at once, for all
    periods at once (`groups.rolled_up`; medians run once per group);

@@ -65,25 +65,24 @@ class Step:
         return self.boundaries.index(day)
 
 
-def build(step: Step, *, months: list[datetime.date] | None = None, groups_=()) -> None:
+def build(
+    step: Step,
+    *,
+    months: list[datetime.date] | None = None,
+    groups_=(),
+    kept=None,
+) -> None:
     """Create the facts table for `step` (dropping a leftover one first). With `months`
     (ascending month starts), a `mask` column holds one bit per month with an order day
     in it: bit i + 1 for months[i] (the acquisition cohorts). Each tracked segment of
-    `groups_` gets a 0/1 membership column (groups.segment_column)."""
+    `groups_` gets a 0/1 membership column (groups.segment_column).
+
+    With `kept` (analytics.engine.state.Kept: each customer's figures from the orders
+    before its cut, brought up to date), only the orders from the cut on are read, and
+    each figure is the kept one and the new one put together."""
     execute(f"DROP TABLE IF EXISTS {FACTS}")
     ends = [day_start(day + ONE_DAY) for day in step.boundaries]
     befores = {step.boundary(period.before) for period in step.calendar_periods}
-    order_columns, order_params = _order_columns(ends, befores, months)
-    for dimension in dimensions():
-        if dimension.first_order_column:
-            for i, value in enumerate(sorted(dimension.first_order_values())):
-                order_columns.append(
-                    f"MIN(placed_at) FILTER (WHERE {dimension.first_order_column} = %s) "
-                    f"AS {dimension.kind}_{i}"
-                )
-                order_params.append(value)
-    if order_columns:
-        order_columns.append("MIN(placed_at) AS first_at")
     day_end = db_moment(day_start(step.as_of + ONE_DAY))
 
     # Inner select: one row per customer, its orders' figures and dimensions.
@@ -92,19 +91,26 @@ def build(step: Step, *, months: list[datetime.date] | None = None, groups_=()) 
         "c.customer_since AS since",
         "c.closed_on AS closed_on",
     ]
+    join, join_params = "", []
+    if ends or months:
+        if kept is None:
+            orders_sql, join_params = order_pass(
+                ends, befores=befores, months=months, upper=day_end
+            )
+            inner_columns += [f"o.{name}" for name in order_names(len(ends), befores, months)]
+            inner_columns += ["o.first_at AS first_at"]
+            inner_columns += [f"o.{kind} AS {kind}" for kind in first_order_kinds()]
+            join = f"LEFT JOIN ({orders_sql}) o ON o.customer_id = c.id"
+        else:
+            columns, join, join_params = _with_kept(step, kept, ends, befores, months, day_end)
+            inner_columns += columns
     # Each dimension is a derived table of (customer_id, value), joined once: a few
     # set-based passes instead of a probe per customer.
     dimension_joins, dimension_params = [], []
-    first_order_params: list = []
     for dimension in dimensions():
         if dimension.first_order_column:
-            # The value whose first order is the customer's first (the least on a tie).
-            values = sorted(dimension.first_order_values())
-            whens = " ".join(
-                f"WHEN o.{dimension.kind}_{i} = o.first_at THEN %s" for i in range(len(values))
-            )
-            inner_columns.append(f"CASE {whens} END AS {dimension.kind}")
-            first_order_params += values
+            if not join:
+                inner_columns.append(f"NULL AS {dimension.kind}")
             continue
         alias = f"dim_{dimension.kind}"
         inner_columns.append(f"{alias}.value AS {dimension.kind}")
@@ -126,17 +132,6 @@ def build(step: Step, *, months: list[datetime.date] | None = None, groups_=()) 
         segment_params += list(group.segment_params)
         inner_columns.append(f"CASE WHEN {column}.member_id IS NULL THEN 0 ELSE 1 END AS {column}")
         segment_columns.append(column)
-    join, join_params = "", []
-    if order_columns:
-        inner_columns += [f"o.{name}" for name in _order_names(ends, befores, months)]
-        inner_columns.append("o.first_at AS first_at")
-        join = (
-            "LEFT JOIN (SELECT customer_id, "
-            + ", ".join(order_columns)
-            + " FROM crm_order WHERE status = 'completed' AND placed_at < %s "
-            "GROUP BY customer_id) o ON o.customer_id = c.id"
-        )
-        join_params = order_params + [day_end]
 
     # Outer select: the flags. Windows compare instants; a business day is worked out
     # only where a comparison of days needs it (later_day_sql), so a million customers
@@ -191,16 +186,10 @@ def build(step: Step, *, months: list[datetime.date] | None = None, groups_=()) 
         + f" FROM crm_customer c {join} {' '.join(dimension_joins + segment_joins)} "
         "WHERE c.customer_since <= %s) x"
     )
-    # Parameters in the order the placeholders appear: the outer columns, the inner
-    # columns (first-order dimensions), the orders' join, the dimensions, the segments,
-    # the WHERE.
+    # Parameters in the order the placeholders appear: the outer columns, the orders'
+    # join, the dimensions, the segments, the WHERE.
     all_params = (
-        outer_params
-        + first_order_params
-        + join_params
-        + dimension_params
-        + segment_params
-        + [db_day(step.as_of)]
+        outer_params + join_params + dimension_params + segment_params + [db_day(step.as_of)]
     )
     execute(sql, all_params)
     if connection.vendor == "postgresql":
@@ -209,25 +198,44 @@ def build(step: Step, *, months: list[datetime.date] | None = None, groups_=()) 
         execute(f"ANALYZE {FACTS} ({columns})")
 
 
-def _order_names(ends: list, befores: set[int], months: list | None) -> list[str]:
+def first_order_kinds() -> list[str]:
+    return [dimension.kind for dimension in dimensions() if dimension.first_order_column]
+
+
+def order_names(count: int, befores: set[int], months: list | None, *, first: int = 0) -> list:
+    """The per-boundary columns of `order_pass`, in its order."""
     names = []
-    for j in range(len(ends)):
+    for j in range(first, count):
         names += [f"l{j}", f"n{j}", f"v{j}"] + ([f"f{j}"] if j in befores else [])
     return names + (["mask"] if months else [])
 
 
-def _order_columns(ends: list, befores: set[int], months: list | None) -> tuple[list, list]:
-    """The one pass over the completed orders, per customer: for each boundary j, the
-    last order by the end of day j (l), the orders and their total in bucket j (n, v:
-    placed after the end of boundary day j - 1, by the end of day j; each order adds to
-    one bucket only), and where a period starts after j, the first order after it (f).
-    In customer order on the covering index (migration 0003), so PostgreSQL neither
-    sorts nor hashes."""
+def order_pass(
+    ends: list,
+    *,
+    befores: set[int],
+    months: list | None,
+    upper,
+    first: int = 0,
+    lower=None,
+    where: str = "",
+    where_params=(),
+) -> tuple[str, list]:
+    """The one pass over the completed orders placed in [lower, upper), as a derived
+    table of one row per customer (customer_id, order_names(), first_at, and the value
+    of each first-order dimension on the first order), and its parameters.
+
+    For each boundary j from `first`: the last order by the end of day j (l), the
+    orders and their total in bucket j (n, v: placed after the end of boundary day
+    j - 1, or from `lower` for the first, by the end of day j; each order adds to one
+    bucket only), and where a period starts after j (`befores`), the first order after
+    it (f). In customer order on the covering index (migration 0003), so PostgreSQL
+    neither sorts nor hashes."""
     columns, params = [], []
-    for j, end in enumerate(ends):
-        moment = db_moment(end)
-        bucket = "placed_at < %s" if j == 0 else "placed_at >= %s AND placed_at < %s"
-        bucket_params = [moment] if j == 0 else [db_moment(ends[j - 1]), moment]
+    for j in range(first, len(ends)):
+        moment = db_moment(ends[j])
+        bucket = "placed_at < %s" if j == first else "placed_at >= %s AND placed_at < %s"
+        bucket_params = [moment] if j == first else [db_moment(ends[j - 1]), moment]
         columns += [
             f"MAX(placed_at) FILTER (WHERE placed_at < %s) AS l{j}",
             f"COUNT(*) FILTER (WHERE {bucket}) AS n{j}",
@@ -246,7 +254,86 @@ def _order_columns(ends: list, befores: set[int], months: list | None) -> tuple[
         bit = f"CAST(1 AS BIGINT) << {bucket}"
         columns.append(f"{aggregate}({bit}{closing} FILTER (WHERE placed_at >= %s) AS mask")
         params += [*bucket_params, db_moment(day_start(months[0]))]
-    return columns, params
+    # The first moment per value of each first-order dimension; the value whose first
+    # order is the customer's first is the dimension (the least value on a tie).
+    resolved, resolved_params = [], []
+    for dimension in dimensions():
+        if not dimension.first_order_column:
+            continue
+        values = sorted(dimension.first_order_values())
+        for i, value in enumerate(values):
+            columns.append(
+                f"MIN(placed_at) FILTER (WHERE {dimension.first_order_column} = %s) "
+                f"AS {dimension.kind}_{i}"
+            )
+            params.append(value)
+        whens = " ".join(
+            f"WHEN p.{dimension.kind}_{i} = p.first_at THEN %s" for i in range(len(values))
+        )
+        resolved.append(f"CASE {whens} END AS {dimension.kind}")
+        resolved_params += values
+    columns.append("MIN(placed_at) AS first_at")
+    conditions = ["status = 'completed'", "placed_at < %s"]
+    condition_params = [upper]
+    if lower is not None:
+        conditions.append("placed_at >= %s")
+        condition_params.append(lower)
+    if where:
+        conditions.append(where)
+        condition_params += list(where_params)
+    names = order_names(len(ends), befores, months, first=first)
+    sql = (
+        "SELECT p.customer_id, "
+        + ", ".join([f"p.{name}" for name in names] + ["p.first_at"] + resolved)
+        + " FROM (SELECT customer_id, "
+        + ", ".join(columns)
+        + " FROM crm_order WHERE "
+        + " AND ".join(conditions)
+        + " GROUP BY customer_id) p"
+    )
+    return sql, resolved_params + params + condition_params
+
+
+def _with_kept(step: Step, kept, ends, befores, months, day_end) -> tuple[list, str, list]:
+    """The inner columns and joins when the figures before `kept.cut` are kept: the
+    kept table (s, its boundaries kept.days) and a pass over the orders from the cut
+    (o). A kept boundary day of the step sums the kept buckets since the step's previous
+    boundary; a later one adds the new orders to the last order kept."""
+    m = step.boundary(kept.days[-1])  # the day before the cut, a boundary of the step
+    index = [kept.days.index(day) for day in step.boundaries[: m + 1]]
+    last = len(kept.days) - 1
+    columns = []
+    for j in range(len(ends)):
+        if j <= m:
+            i, previous = index[j], (index[j - 1] if j else -1)
+            columns.append(f"s.l{i} AS l{j}")
+            kept_buckets = range(previous + 1, i + 1)
+            columns.append(" + ".join(f"COALESCE(s.n{b}, 0)" for b in kept_buckets) + f" AS n{j}")
+            columns.append(" + ".join(f"COALESCE(s.v{b}, 0)" for b in kept_buckets) + f" AS v{j}")
+            if j in befores:
+                first = f"COALESCE(s.f{i}, o.first_at)" if j < m else "o.first_at"
+                columns.append(f"{first} AS f{j}")
+        else:
+            columns += [f"COALESCE(o.l{j}, s.l{last}) AS l{j}", f"o.n{j}", f"o.v{j}"]
+            if j in befores:
+                columns.append(f"o.f{j}")
+    if months:
+        columns.append("(COALESCE(s.mask, 0) | COALESCE(o.mask, 0)) AS mask")
+    columns.append("COALESCE(s.first_at, o.first_at) AS first_at")
+    columns += [f"COALESCE(s.{kind}, o.{kind}) AS {kind}" for kind in first_order_kinds()]
+    orders_sql, params = order_pass(
+        ends,
+        befores={j for j in befores if j > m},
+        months=months,
+        upper=day_end,
+        first=m + 1,
+        lower=db_moment(ends[m]),
+    )
+    join = (
+        f"LEFT JOIN {kept.table} s ON s.customer_id = c.id "
+        f"LEFT JOIN ({orders_sql}) o ON o.customer_id = c.id"
+    )
+    return columns, join, params
 
 
 def drop() -> None:

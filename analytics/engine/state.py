@@ -1,0 +1,161 @@
+"""Per-customer order figures kept between nightly runs.
+
+The nightly step's periods (the day, and the week, month, quarter and year to date)
+have boundary days before the current month (the day before the year, the quarter and
+the month starts; the week's when it began last month) and days in it. Each
+customer's figures from the orders before the month (the last order by each of those
+days, the orders and revenue between them, the first order after each, the first
+order's dimensions, the months with an order) do not change from one night to the
+next unless an older order is written. So they are kept in a table
+(`analytics_facts_state`, described by the one `FactsState` row) and a night reads
+only the current month's orders (`facts.build` with `kept`).
+
+- **Built** in full (one pass over the orders before the month) when nothing usable is
+  kept: the first night of a month, or when anything they depend on differs (the
+  `signature`: the month, the cohort months, the time zone, the first-order
+  dimensions and their values, this module's `VERSION`).
+- **Brought up to date** otherwise: triggers on crm_order (migration 0004) record the
+  customer and moment of every written order in `OrderChange`; the customers with a
+  change before the month get their kept row computed again from their orders, and
+  the changes are removed, in the step's transaction and over its view of the data.
+  A change committed after that view was taken stays for the next night.
+
+A run for a day before the kept month reads every order and leaves the kept figures
+alone; a backfill's steps always read every order.
+"""
+
+import datetime
+import json
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from analytics.dimensions import dimensions
+from analytics.engine import facts
+from analytics.engine.sql import day_start, db_moment, execute, fetch_dicts
+from analytics.models import FactsState
+
+STATE = "analytics_facts_state"
+DIRTY = "analytics_facts_dirty"
+VERSION = 1
+ONE_DAY = datetime.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """The kept figures a step reads: per boundary day in `days` (ascending; the last
+    is the day before `cut`), from the completed orders placed before `cut`."""
+
+    days: list[datetime.date]
+    cut: datetime.date
+    table: str = STATE
+
+
+def cut_day(step: facts.Step) -> datetime.date | None:
+    """The first day of the step's month period: the figures before it are kept."""
+    starts = [period.start for period in step.calendar_periods if period.type == "month"]
+    return max(starts) if starts else None
+
+
+def prepare(step: facts.Step, *, months: list[datetime.date]) -> Kept | None:
+    """Make the kept figures usable for `step` (building or refreshing them) and return
+    what the step reads; None when the step reads every order instead."""
+    cut = cut_day(step)
+    if cut is None:
+        return None
+    needed = step.boundaries[: step.boundary(cut - ONE_DAY) + 1]
+    signature = _signature(cut, months)
+    state = FactsState.objects.order_by("pk").first()
+    if state is not None and cut < state.cut:
+        return None  # a day before the kept month: the kept figures stay for the nightly
+    if (
+        state is not None
+        and state.signature == signature
+        and set(needed) <= {datetime.date.fromisoformat(day) for day in state.days}
+        and STATE in connection.introspection.table_names()
+    ):
+        days = [datetime.date.fromisoformat(day) for day in state.days]
+        _refresh(days, cut, months)
+        FactsState.objects.filter(pk=state.pk).update(refreshed_at=timezone.now())
+        return Kept(days=days, cut=cut)
+    customers = _build(needed, cut, months)
+    FactsState.objects.all().delete()
+    FactsState.objects.create(
+        signature=signature,
+        cut=cut,
+        days=[day.isoformat() for day in needed],
+        customers=customers,
+        built_at=timezone.now(),
+    )
+    return Kept(days=needed, cut=cut)
+
+
+def _signature(cut: datetime.date, months: list[datetime.date]) -> str:
+    first_order = {
+        dimension.kind: [dimension.first_order_column, sorted(dimension.first_order_values())]
+        for dimension in dimensions()
+        if dimension.first_order_column
+    }
+    return json.dumps(
+        {
+            "version": VERSION,
+            "cut": cut.isoformat(),
+            "months": [month.isoformat() for month in months],
+            "time_zone": settings.TIME_ZONE,
+            "first_order": first_order,
+        },
+        sort_keys=True,
+    )
+
+
+def _pass(days: list[datetime.date], months: list[datetime.date], **where) -> tuple[str, list]:
+    ends = [day_start(day + ONE_DAY) for day in days]
+    # The first order after each kept day but the last (none is kept after it).
+    return facts.order_pass(
+        ends,
+        befores=set(range(len(days) - 1)),
+        months=months,
+        upper=db_moment(ends[-1]),
+        **where,
+    )
+
+
+def _build(days: list[datetime.date], cut: datetime.date, months: list[datetime.date]) -> int:
+    execute(f"DROP TABLE IF EXISTS {STATE}")
+    sql, params = _pass(days, months)
+    execute(f"CREATE TABLE {STATE} AS {sql}", params)
+    # Every change so far is in what was just read.
+    execute("DELETE FROM analytics_orderchange")
+    if connection.vendor == "postgresql":
+        execute(f"ANALYZE {STATE} (customer_id)")
+    return int(fetch_dicts(f"SELECT COUNT(*) AS n FROM {STATE}", [])[0]["n"])
+
+
+def _refresh(days: list[datetime.date], cut: datetime.date, months: list[datetime.date]) -> None:
+    """Compute again the kept rows of the customers with a change before the cut."""
+    cut_moment = db_moment(day_start(cut))
+    execute(f"DROP TABLE IF EXISTS {DIRTY}")
+    execute(f"CREATE TEMPORARY TABLE {DIRTY} (customer_id BIGINT)")
+    if connection.vendor == "postgresql":
+        # One statement takes the changes it removes: one committed meanwhile stays.
+        execute(
+            "WITH gone AS (DELETE FROM analytics_orderchange RETURNING customer_id, placed_at) "
+            f"INSERT INTO {DIRTY} SELECT DISTINCT customer_id FROM gone WHERE placed_at < %s",
+            [cut_moment],
+        )
+        execute(f"ANALYZE {DIRTY}")
+    else:
+        # SQLite writes one transaction at a time: nothing comes in between.
+        execute(
+            f"INSERT INTO {DIRTY} SELECT DISTINCT customer_id FROM analytics_orderchange "
+            "WHERE placed_at < %s",
+            [cut_moment],
+        )
+        execute("DELETE FROM analytics_orderchange")
+    dirty = f"customer_id IN (SELECT customer_id FROM {DIRTY})"
+    execute(f"DELETE FROM {STATE} WHERE {dirty}")
+    sql, params = _pass(days, months, where=dirty)
+    execute(f"INSERT INTO {STATE} {sql}", params)
+    execute(f"DROP TABLE {DIRTY}")

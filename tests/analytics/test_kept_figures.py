@@ -1,0 +1,179 @@
+"""The nightly keeps each customer's figures from the orders before the month, and
+brings them up to date from the order changes the triggers record: its rows equal a
+pass over every order, whatever was written to an older order in between."""
+
+import datetime
+import random
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from analytics import services
+from analytics.engine.state import STATE
+from analytics.models import FactsState, OrderChange, Snapshot
+from analytics.services import snapshot_recompute
+from crm.models import Customer, Order
+from tests import factories
+from tests.conftest import require
+
+LAST_DAY = datetime.date(2026, 7, 20)  # orders after the runs' days, none in the future
+KEY = ("metric", "period_type", "period_start", "period_end", "dimension", "value", "components")
+
+
+def local(day: datetime.date, hour: int = 12, minute: int = 0) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+def history(seed: int = 7) -> list[Customer]:
+    """Thirty customers with orders over eighteen months in every channel, some on
+    month, quarter and year boundaries and around midnight, some closed (and one
+    reopened by a later order)."""
+    rng = random.Random(seed)
+    customers = []
+    for _ in range(30):
+        since = datetime.date(2025, 1, 1) + datetime.timedelta(days=rng.randrange(500))
+        customer = factories.customer(customer_since=since)
+        for _ in range(rng.randrange(0, 7)):
+            day = min(since + datetime.timedelta(days=rng.randrange(0, 560)), LAST_DAY)
+            factories.order(
+                customer,
+                placed_at=local(day, rng.randrange(24), rng.randrange(60)),
+                total=f"{rng.randrange(1, 400)}.{rng.randrange(100):02d}",
+                channel=rng.choice(list(Order.Channel.values)),
+            )
+        customers.append(customer)
+    # Around midnight of month and quarter starts, in the business time zone.
+    for day in (datetime.date(2026, 4, 1), datetime.date(2026, 6, 1), datetime.date(2026, 7, 1)):
+        factories.order(customers[1], placed_at=local(day - datetime.timedelta(days=1), 23, 59))
+        factories.order(customers[2], placed_at=local(day, 0, 0))
+    Customer.objects.filter(pk__in=[customers[3].pk, customers[4].pk]).update(
+        closed_on=datetime.date(2026, 2, 10)
+    )
+    factories.order(customers[3], placed_at=local(datetime.date(2026, 5, 20)))  # reopened
+    return customers
+
+
+def stored() -> list[tuple]:
+    return sorted(Snapshot.objects.values_list(*KEY))
+
+
+def full_pass(as_of: datetime.date) -> list[tuple]:
+    """The same day's rows from a pass over every order, nothing kept."""
+    (step,) = services.recompute_plan(first_day=as_of, as_of=as_of)
+    computed = services.step_rows(
+        step=step,
+        selected=services._selected(None),
+        months=services.cohort_months(as_of),
+    )
+    return sorted(tuple(getattr(row, name) for name in KEY) for row in computed)
+
+
+def as_stored(computed: list[tuple]) -> list[tuple]:
+    """Values as the database gives them back (Decimal places, JSON)."""
+    return [
+        (*row[:5], None if row[5] is None else Decimal(row[5]).quantize(Decimal("0.0001")), row[6])
+        for row in computed
+    ]
+
+
+def older_orders_written(customers: list[Customer], cut: datetime.date) -> None:
+    """Every kind of write to orders before the kept month, most without a signal."""
+    older = list(
+        Order.objects.filter(placed_at__lt=local(cut, 0), status="completed").order_by("pk")
+    )
+    assert len(older) > 10
+    refunded, moved, corrected, gone, rechanneled = older[0], older[1], older[2], older[3], older[4]
+    refunded.status = Order.Status.REFUNDED
+    refunded.save()
+    # A merge moves orders; an import corrects a date; raw SQL deletes and re-labels.
+    Order.objects.filter(pk=moved.pk).update(customer=customers[-1])
+    Order.objects.filter(pk=corrected.pk).update(placed_at=local(cut, 10))
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM crm_order WHERE id = %s", [gone.pk])
+        cursor.execute("UPDATE crm_order SET channel = 'phone' WHERE id = %s", [rechanneled.pk])
+    # A backdated order, one inside the month, and a customer's first order ever.
+    factories.order(customers[5], placed_at=local(cut - datetime.timedelta(days=40)))
+    factories.order(customers[6], placed_at=local(cut + datetime.timedelta(days=1), 9))
+    newcomer = factories.customer(customer_since=datetime.date(2026, 1, 5))
+    factories.order(newcomer, placed_at=local(cut - datetime.timedelta(days=3)), channel="store")
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # The week starts in the month: kept up to the month's day before.
+        (datetime.date(2026, 6, 17), datetime.date(2026, 6, 18)),
+        # The first run's week began in June: it keeps June 28 too, which the later
+        # run, a week on, sums over.
+        (datetime.date(2026, 7, 2), datetime.date(2026, 7, 9)),
+    ],
+)
+def test_the_kept_figures_brought_up_to_date_equal_a_pass_over_every_order(db, first, second):
+    customers = history()
+    snapshot_recompute(as_of=first)
+    built = FactsState.objects.get()
+    assert built.cut == first.replace(day=1)
+    assert (
+        built.customers
+        == Order.objects.filter(status="completed", placed_at__lt=local(built.cut, 0))
+        .values("customer")
+        .distinct()
+        .count()
+    )
+    assert not OrderChange.objects.exists()
+    assert stored() == as_stored(full_pass(first))
+
+    older_orders_written(customers, built.cut)
+    assert OrderChange.objects.count() >= 9
+    snapshot_recompute(as_of=second)
+    kept = FactsState.objects.get()
+    assert (kept.pk, kept.built_at, kept.days) == (built.pk, built.built_at, built.days)
+    assert kept.refreshed_at is not None
+    assert not OrderChange.objects.exists()
+    second_rows = [row for row in stored() if row[3] == second]
+    assert len(second_rows) > 200
+    assert second_rows == as_stored(full_pass(second))
+
+
+def test_a_new_month_builds_them_again_and_an_older_day_leaves_them_alone(db):
+    history()
+    snapshot_recompute(as_of=datetime.date(2026, 6, 30))
+    june = FactsState.objects.get()
+    snapshot_recompute(as_of=datetime.date(2026, 7, 1))
+    july = FactsState.objects.get()
+    assert (june.cut, july.cut) == (datetime.date(2026, 6, 1), datetime.date(2026, 7, 1))
+    assert july.days == ["2025-12-31", "2026-06-28", "2026-06-30"]  # year, week, month
+    # A recompute of a June day reads every order and keeps July's figures.
+    snapshot_recompute(as_of=datetime.date(2026, 6, 12))
+    assert FactsState.objects.get().built_at == july.built_at
+    assert stored()  # and its rows are those of a full pass (the test above)
+
+
+def test_a_backfill_reads_every_order_and_keeps_nothing(db):
+    history()
+    snapshot_recompute(as_of=datetime.date(2026, 6, 30), first_day=datetime.date(2026, 6, 1))
+    assert not FactsState.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_triggers_see_bulk_and_raw_writes_and_truncate_forgets_on_postgresql():
+    require(connection.vendor == "postgresql", "needs PostgreSQL (DATABASE_URL)")
+    customer = factories.customer(customer_since=datetime.date(2026, 1, 1))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO crm_order (external_id, customer_id, placed_at, total, currency, "
+            "status, channel, item_count, created_at, updated_at) SELECT 'B-' || g, %s, "
+            "now() - g * interval '1 day', 10, 'EUR', 'completed', 'web', 1, now(), now() "
+            "FROM generate_series(1, 50) g",
+            [customer.pk],
+        )
+    # One statement, fifty rows: the statement trigger records them all.
+    assert OrderChange.objects.filter(customer_id=customer.pk).count() == 50
+    snapshot_recompute(as_of=timezone.localdate())
+    assert FactsState.objects.exists()
+    assert STATE in connection.introspection.table_names()
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE crm_order CASCADE")
+    assert not FactsState.objects.exists()
