@@ -7,6 +7,8 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from analytics import dimensions, metrics, profile, receivers, segments
         from analytics.roles import ANALYTICS_GRANTS
         from crm import signals
@@ -19,4 +21,7 @@ class AnalyticsConfig(AppConfig):
         segments.register()
         signals.demo_data_loaded.connect(
             receivers.on_demo_data_loaded, dispatch_uid="analytics.demo"
+        )
+        post_migrate.connect(
+            receivers.on_post_migrate, sender=self, dispatch_uid="analytics.order_triggers"
         )

@@ -1,5 +1,6 @@
-"""analytics listens to crm's demo signal only: it computes the snapshots of the demo
-data so a new install shows full dashboards right after `make run`."""
+"""analytics listens to crm's demo signal: it computes the snapshots of the demo data so
+a new install shows full dashboards right after `make run`; and to Django's
+post_migrate, to put its triggers on crm_order back after a schema change."""
 
 import datetime
 import time
@@ -52,3 +53,20 @@ def _demo_predictions(today: datetime.date):
     fit = scores_recompute(as_of=today)
     holdout_check(as_of=today)
     return fit
+
+
+def on_post_migrate(sender, using="default", **kwargs) -> None:
+    """Install the order triggers again (a migration that rebuilds crm_order, as SQLite
+    does to alter a table, drops them) and forget the kept figures, which a schema
+    change may have left behind (engine/state.py)."""
+    from django.db import connections
+
+    from analytics.engine import triggers
+    from analytics.models import FactsState
+
+    connection = connections[using]
+    tables = set(connection.introspection.table_names())
+    if not {"crm_order", "analytics_orderchange", "analytics_factsstate"} <= tables:
+        return  # migrated back past analytics 0004
+    triggers.install(connection)
+    FactsState.objects.using(using).all().delete()

@@ -92,7 +92,7 @@ def build(
         "c.closed_on AS closed_on",
     ]
     join, join_params = "", []
-    if ends or months:
+    if ends or months or first_order_kinds():
         if kept is None:
             orders_sql, join_params = order_pass(
                 ends, befores=befores, months=months, upper=day_end

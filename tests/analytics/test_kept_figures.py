@@ -10,9 +10,12 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from analytics import services
+from analytics import receivers, services
+from analytics.engine import facts, triggers
+from analytics.engine.facts import Step
 from analytics.engine.state import STATE
-from analytics.models import FactsState, OrderChange, Snapshot
+from analytics.models import CohortCell, FactsState, OrderChange, Snapshot
+from analytics.periods import Period
 from analytics.services import snapshot_recompute
 from crm.models import Customer, Order
 from tests import factories
@@ -57,6 +60,14 @@ def history(seed: int = 7) -> list[Customer]:
 
 def stored() -> list[tuple]:
     return sorted(Snapshot.objects.values_list(*KEY))
+
+
+def cells() -> list[tuple]:
+    return list(
+        CohortCell.objects.order_by("cohort", "offset").values_list(
+            "cohort", "offset", "size", "active", "as_of"
+        )
+    )
 
 
 def full_pass(as_of: datetime.date) -> list[tuple]:
@@ -135,20 +146,29 @@ def test_the_kept_figures_brought_up_to_date_equal_a_pass_over_every_order(db, f
     second_rows = [row for row in stored() if row[3] == second]
     assert len(second_rows) > 200
     assert second_rows == as_stored(full_pass(second))
+    # The cohort table from the kept months with an order, and from every order.
+    kept_cells = cells()
+    assert len(kept_cells) > 50
+    services.cohorts_recompute(as_of=second)
+    assert cells() == kept_cells
 
 
 def test_a_new_month_builds_them_again_and_an_older_day_leaves_them_alone(db):
-    history()
+    customers = history()
     snapshot_recompute(as_of=datetime.date(2026, 6, 30))
     june = FactsState.objects.get()
     snapshot_recompute(as_of=datetime.date(2026, 7, 1))
     july = FactsState.objects.get()
     assert (june.cut, july.cut) == (datetime.date(2026, 6, 1), datetime.date(2026, 7, 1))
     assert july.days == ["2025-12-31", "2026-06-28", "2026-06-30"]  # year, week, month
-    # A recompute of a June day reads every order and keeps July's figures.
+    # A recompute of a June day reads every order, and keeps July's figures and the
+    # changes they have not seen yet.
+    factories.order(customers[7], placed_at=local(datetime.date(2026, 5, 2)))
     snapshot_recompute(as_of=datetime.date(2026, 6, 12))
     assert FactsState.objects.get().built_at == july.built_at
-    assert stored()  # and its rows are those of a full pass (the test above)
+    assert OrderChange.objects.filter(customer_id=customers[7].pk).exists()
+    june_rows = [row for row in stored() if row[3] == datetime.date(2026, 6, 12)]
+    assert june_rows == as_stored(full_pass(datetime.date(2026, 6, 12)))
 
 
 def test_a_backfill_reads_every_order_and_keeps_nothing(db):
@@ -177,3 +197,61 @@ def test_the_triggers_see_bulk_and_raw_writes_and_truncate_forgets_on_postgresql
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE crm_order CASCADE")
     assert not FactsState.objects.exists()
+
+
+def test_a_step_of_trailing_periods_only_still_has_the_first_order_channel(db):
+    customers = history()
+    day = datetime.date(2026, 6, 30)
+    step = Step(as_of=day, periods=[Period("trailing30", datetime.date(2026, 6, 1), day)])
+    facts.build(step)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT channel FROM {facts.FACTS} WHERE customer_id = %s", [customers[2].pk]
+        )
+        (channel,) = cursor.fetchone()
+    first = customers[2].orders.filter(status="completed").order_by("placed_at", "channel").first()
+    assert channel == first.channel
+
+
+def test_an_upsert_that_moves_an_order_records_both_customers(db):
+    one = factories.customer(customer_since=datetime.date(2026, 1, 1))
+    two = factories.customer(customer_since=datetime.date(2026, 1, 1))
+    order = factories.order(one, placed_at=local(datetime.date(2026, 2, 1)), external_id="UP-1")
+    OrderChange.objects.all().delete()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "INSERT INTO crm_order (external_id, customer_id, placed_at, total, currency, "
+                "status, channel, item_count, created_at, updated_at) VALUES ('UP-1', %s, %s, "
+                "10, 'EUR', 'completed', 'web', 1, %s, %s) ON CONFLICT (external_id) DO UPDATE "
+                "SET customer_id = EXCLUDED.customer_id",
+                [two.pk, order.placed_at, order.created_at, order.created_at],
+            )
+        else:
+            # SQLite fires no delete trigger for the row a REPLACE removes.
+            cursor.execute(
+                "INSERT OR REPLACE INTO crm_order (id, external_id, customer_id, placed_at, "
+                "total, currency, status, channel, item_count, created_at, updated_at) "
+                "VALUES (%s, 'UP-1', %s, %s, 10, 'EUR', 'completed', 'web', 1, %s, %s)",
+                [order.pk, two.pk, order.placed_at, order.created_at, order.created_at],
+            )
+    assert set(OrderChange.objects.values_list("customer_id", flat=True)) == {one.pk, two.pk}
+
+
+def test_without_the_triggers_nothing_is_kept_and_migrate_puts_them_back(db, caplog):
+    history()
+    day = datetime.date(2026, 6, 17)
+    snapshot_recompute(as_of=day)
+    assert FactsState.objects.exists()
+    triggers.uninstall(connection)
+    assert not triggers.installed(connection)
+    snapshot_recompute(as_of=day)
+    assert "triggers on crm_order are missing" in caplog.text
+    assert not FactsState.objects.exists()
+    assert [row for row in stored() if row[3] == day] == as_stored(full_pass(day))
+    receivers.on_post_migrate(sender=None, using="default")
+    assert triggers.installed(connection)
+    snapshot_recompute(as_of=day)
+    assert FactsState.objects.exists()
+    receivers.on_post_migrate(sender=None, using="default")
+    assert not FactsState.objects.exists()  # a schema change forgets the kept figures
