@@ -162,15 +162,16 @@ def _a_day_of_orders(cursor, as_of: datetime.date, month: datetime.date, day: in
     as-of day, 1,000 refunds and 100 corrected dates of orders before the month."""
     from django.utils import timezone
 
+    run = int(time.time())  # a reused database keeps earlier runs' orders
     cursor.execute("SELECT min(id), count(*) FROM crm_customer")
     first_id, customers = cursor.fetchone()
     cursor.execute(
         f"""
         INSERT INTO crm_order (external_id, customer_id, placed_at, total, currency, status,
             channel, item_count, created_at, updated_at)
-        SELECT 'DAY-{day}-' || g, {first_id} + (g::bigint * 7919 + {day}) % {customers},
-            %s::timestamptz + (g % 86000) * interval '1 second', 5 + (g % 200), 'EUR',
-            'completed', (ARRAY['web', 'app', 'store', 'phone', 'marketplace'])[1 + g % 5],
+        SELECT 'DAY-{run}-{day}-' || g, {first_id} + mod(g::bigint * 7919 + {day}, {customers}),
+            %s::timestamptz + mod(g, 86000) * interval '1 second', 5 + mod(g, 200), 'EUR',
+            'completed', (ARRAY['web', 'app', 'store', 'phone', 'marketplace'])[1 + mod(g, 5)],
             1, now(), now()
         FROM generate_series(1, 10000) g
         """,

@@ -146,10 +146,18 @@ def _pass(days: list[datetime.date], months: list[datetime.date], **where) -> tu
 def _build(days: list[datetime.date], cut: datetime.date, months: list[datetime.date]) -> int:
     execute(f"DROP TABLE IF EXISTS {STATE}")
     sql, params = _pass(days, months)
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
+        # Cut at the month, the orders look few enough to PostgreSQL to hash per
+        # customer, which spills to disk; the covering index gives them in customer
+        # order instead (measured: 19 s hashed, 8 s in order).
+        execute("SET LOCAL enable_hashagg = off")
     execute(f"CREATE TABLE {STATE} AS {sql}", params)
+    if postgresql:
+        execute("RESET enable_hashagg")
     # Every change so far is in what was just read.
     execute("DELETE FROM analytics_orderchange")
-    if connection.vendor == "postgresql":
+    if postgresql:
         execute(f"ANALYZE {STATE} (customer_id)")
     return int(fetch_dicts(f"SELECT COUNT(*) AS n FROM {STATE}", [])[0]["n"])
 
