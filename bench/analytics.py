@@ -26,7 +26,6 @@ The scratch database (default retain_bench_analytics) is dropped and built again
 import argparse
 import datetime
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -93,12 +92,24 @@ def _build_responses(cursor, survey_id: int, responses: int) -> None:
     cursor.execute("ANALYZE")
 
 
+# A small launcher starts each manage.py and reports its peak memory. A child forked
+# from this process would count this process's pages too (Linux keeps the high-water
+# mark across exec), and after pandas that is gigabytes; the launcher holds ~10 MB.
+LAUNCHER = (
+    "import resource, subprocess, sys\n"
+    "done = subprocess.run(sys.argv[1:])\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "print(f'PEAK_KB {peak}', file=sys.stderr)\n"
+    "sys.exit(done.returncode)\n"
+)
+
+
 def _child(args: list[str], url: str) -> tuple[float, float, str]:
-    """Run manage.py in a new process (as the worker does); seconds, peak MB, output."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run manage.py in a new process (as the worker does); seconds, its own peak MB,
+    output."""
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, "-c", LAUNCHER, sys.executable, "manage.py", *args],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": url},
         capture_output=True,
@@ -107,9 +118,8 @@ def _child(args: list[str], url: str) -> tuple[float, float, str]:
     seconds = time.perf_counter() - started
     if done.returncode:
         sys.exit(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr[-3000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the largest child so far: the first run sets it.
-    return seconds, max(peak, before) / 1024, done.stdout.strip()
+    peak_kb = int(done.stderr.rsplit("PEAK_KB ", 1)[1].split()[0])
+    return seconds, peak_kb / 1024, done.stdout.strip()
 
 
 def _pandas_components(url: str, as_of: datetime.date, window: int | None) -> tuple[float, dict]:
