@@ -227,7 +227,7 @@ def main() -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from analytics.models import Snapshot
+    from analytics.models import RecomputeRun, Snapshot
     from bench.million import build
     from surveys import services as surveys
 
@@ -281,7 +281,7 @@ def main() -> None:
         kept_runs.append(_child(nightly_args, url))
     nightly_s = min(seconds for seconds, _, _ in kept_runs)
     peak = max([peak] + [mb for _, mb, _ in kept_runs])
-    rows = Snapshot.objects.filter(as_of=as_of).count()
+    rows = RecomputeRun.objects.order_by("-pk").first().rows  # the last night's rows
     figures.append(
         (
             f"nightly recompute, figures before {month:%b} kept ({rows:,} rows, new process)",
