@@ -16,7 +16,8 @@ cohort months a bit mask of the months with an order day.
 
 All of it comes from one pass over the completed orders grouped by customer, with a
 conditional aggregate per boundary (the last order by it, the count and total in its
-bucket, the first order after it).
+bucket, the first order after it); the nightly's pass reads only the month's orders and
+puts them together with the figures kept from the older ones (engine/state.py).
 
 The table is temporary: it lives in the step's transaction and connection only.
 """

@@ -11,30 +11,15 @@ plain partial index: it has no INCLUDE.
 
 from django.db import migrations
 
-NAME = "analytics_order_facts_idx"
+from analytics.migrations._indexes import concurrent_index
 
-
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        # A concurrent build that failed leaves an invalid index behind: drop it, so a
-        # rerun builds it again instead of skipping it.
-        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {NAME}")
-        schema_editor.execute(
-            f"CREATE INDEX CONCURRENTLY {NAME} ON crm_order "
-            "(customer_id, placed_at) INCLUDE (total, channel) WHERE status = 'completed'"
-        )
-    else:
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {NAME} ON crm_order (customer_id, placed_at) "
-            "WHERE status = 'completed'"
-        )
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {NAME}")
-    else:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {NAME}")
+create, drop = concurrent_index(
+    "analytics_order_facts_idx",
+    "crm_order",
+    "customer_id, placed_at",
+    where="status = 'completed'",
+    include="total, channel",
+)
 
 
 class Migration(migrations.Migration):

@@ -10,30 +10,15 @@ index (no INCLUDE).
 
 from django.db import migrations
 
-NAME = "analytics_latest_nps_idx"
-WHERE = "score_kind = 'nps' AND score IS NOT NULL AND customer_id IS NOT NULL"
+from analytics.migrations._indexes import concurrent_index
 
-
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        # A concurrent build that failed leaves an invalid index behind: drop it first.
-        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {NAME}")
-        schema_editor.execute(
-            f"CREATE INDEX CONCURRENTLY {NAME} ON surveys_response "
-            f"(customer_id, submitted_at DESC, id DESC) INCLUDE (score) WHERE {WHERE}"
-        )
-    else:
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {NAME} ON surveys_response "
-            f"(customer_id, submitted_at DESC, id DESC) WHERE {WHERE}"
-        )
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {NAME}")
-    else:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {NAME}")
+create, drop = concurrent_index(
+    "analytics_latest_nps_idx",
+    "surveys_response",
+    "customer_id, submitted_at DESC, id DESC",
+    where="score_kind = 'nps' AND score IS NOT NULL AND customer_id IS NOT NULL",
+    include="score",
+)
 
 
 class Migration(migrations.Migration):
