@@ -90,7 +90,7 @@ def prepare(step: facts.Step, *, months: list[datetime.date]) -> Kept | None:
         _refresh(days, cut, months)
         FactsState.objects.filter(pk=state.pk).update(refreshed_at=timezone.now())
         return Kept(days=days, cut=cut)
-    customers = _build(needed, cut, months)
+    customers = _build(needed, months)
     FactsState.objects.exclude(pk=SINGLETON).delete()
     # One row (its primary key): two runs building at once cannot both write one.
     FactsState.objects.update_or_create(
@@ -143,7 +143,7 @@ def _pass(days: list[datetime.date], months: list[datetime.date], **where) -> tu
     )
 
 
-def _build(days: list[datetime.date], cut: datetime.date, months: list[datetime.date]) -> int:
+def _build(days: list[datetime.date], months: list[datetime.date]) -> int:
     execute(f"DROP TABLE IF EXISTS {STATE}")
     sql, params = _pass(days, months)
     postgresql = connection.vendor == "postgresql"
