@@ -56,9 +56,11 @@ def _demo_predictions(today: datetime.date):
 
 
 def on_post_migrate(sender, using="default", **kwargs) -> None:
-    """Install the order triggers again (a migration that rebuilds crm_order, as SQLite
-    does to alter a table, drops them) and forget the kept figures, which a schema
-    change may have left behind (engine/state.py)."""
+    """Install the order triggers again when a migration dropped them (one that rebuilds
+    crm_order, as SQLite does to alter a table) and forget the kept figures, which may
+    have missed writes meanwhile (engine/state.py). Triggers that stayed in place saw
+    every write: the kept figures stay (a change to crm_order's columns builds them
+    again through their signature)."""
     from django.db import connections
 
     from analytics.engine import triggers
@@ -68,5 +70,7 @@ def on_post_migrate(sender, using="default", **kwargs) -> None:
     tables = set(connection.introspection.table_names())
     if not {"crm_order", "analytics_orderchange", "analytics_factsstate"} <= tables:
         return  # migrated back past analytics 0004
+    if triggers.installed(connection):
+        return
     triggers.install(connection)
     FactsState.objects.using(using).all().delete()

@@ -103,7 +103,7 @@ def build(
             inner_columns += [f"o.{kind} AS {kind}" for kind in first_order_kinds()]
             join = f"LEFT JOIN ({orders_sql}) o ON o.customer_id = c.id"
         else:
-            columns, join, join_params = _with_kept(step, kept, ends, befores, months, day_end)
+            columns, join, join_params = _with_kept(step, kept, befores, months, day_end)
             inner_columns += columns
     # Each dimension is a derived table of (customer_id, value), joined once: a few
     # set-based passes instead of a probe per customer.
@@ -295,14 +295,45 @@ def order_pass(
     return sql, resolved_params + params + condition_params
 
 
-def _with_kept(step: Step, kept, ends, befores, months, day_end) -> tuple[list, str, list]:
-    """The inner columns and joins when the figures before `kept.cut` are kept: the
-    kept table (s, its boundaries kept.days) and a pass over the orders from the cut
-    (o). A kept boundary day of the step sums the kept buckets since the step's previous
-    boundary; a later one adds the new orders to the last order kept."""
-    m = step.boundary(kept.days[-1])  # the day before the cut, a boundary of the step
-    index = [kept.days.index(day) for day in step.boundaries[: m + 1]]
-    last = len(kept.days) - 1
+def _with_kept(step: Step, kept, befores, months, day_end) -> tuple[list, str, list]:
+    """The inner columns and joins when the figures before `kept.cut` are kept."""
+    columns, orders_sql, params = with_kept(
+        kept.days, kept.cut, step.boundaries, befores=befores, months=months, upper=day_end
+    )
+    join = (
+        f"LEFT JOIN {kept.table} s ON s.customer_id = c.id "
+        f"LEFT JOIN ({orders_sql}) o ON o.customer_id = c.id"
+    )
+    return columns, join, params
+
+
+def with_kept(
+    kept_days: list[datetime.date],
+    cut: datetime.date,
+    days: list[datetime.date],
+    *,
+    befores: set[int],
+    months: list | None,
+    upper,
+    shift: int = 0,
+) -> tuple[list, str, list]:
+    """Each customer's figures at the boundary `days` (ascending), put together from
+    kept ones (alias s: the orders before `cut`, at `kept_days`, whose last is the day
+    before `cut`) and a pass over the orders from `cut` on, before `upper` (alias o, the
+    returned SQL). Returns the columns (named and ordered as `order_pass` names them,
+    then mask, first_at and the first-order dimensions), the pass and its parameters.
+
+    A boundary day before the cut must be a kept day: its last order is the kept one and
+    its bucket sums the kept buckets since the previous boundary. The first boundary
+    from the cut on also adds the kept buckets after that one (all of them when no
+    boundary is before the cut), and a later one adds the new orders to the last order
+    kept. With `shift`, the kept month mask is `shift` months older than `months` (the
+    kept figures rolled forward to a later month: engine/state.py)."""
+    ends = [day_start(day + ONE_DAY) for day in days]
+    before_cut = [day for day in days if day < cut]
+    m = len(before_cut) - 1  # the last boundary before the cut (-1: none)
+    index = [kept_days.index(day) for day in before_cut]
+    last = len(kept_days) - 1
     columns = []
     for j in range(len(ends)):
         if j <= m:
@@ -312,29 +343,33 @@ def _with_kept(step: Step, kept, ends, befores, months, day_end) -> tuple[list, 
             columns.append(" + ".join(f"COALESCE(s.n{b}, 0)" for b in kept_buckets) + f" AS n{j}")
             columns.append(" + ".join(f"COALESCE(s.v{b}, 0)" for b in kept_buckets) + f" AS v{j}")
             if j in befores:
-                first = f"COALESCE(s.f{i}, o.first_at)" if j < m else "o.first_at"
+                first = f"COALESCE(s.f{i}, o.first_at)" if i < last else "o.first_at"
                 columns.append(f"{first} AS f{j}")
+            continue
+        columns.append(f"COALESCE(o.l{j}, s.l{last}) AS l{j}")
+        rest = range(index[m] + 1 if m >= 0 else 0, last + 1) if j == m + 1 else range(0)
+        if rest:
+            for name in ("n", "v"):
+                kept_sum = " + ".join(f"COALESCE(s.{name}{b}, 0)" for b in rest)
+                columns.append(f"COALESCE(o.{name}{j}, 0) + {kept_sum} AS {name}{j}")
         else:
-            columns += [f"COALESCE(o.l{j}, s.l{last}) AS l{j}", f"o.n{j}", f"o.v{j}"]
-            if j in befores:
-                columns.append(f"o.f{j}")
+            columns += [f"COALESCE(o.n{j}, 0) AS n{j}", f"o.v{j}"]
+        if j in befores:
+            columns.append(f"o.f{j}")
     if months:
-        columns.append("(COALESCE(s.mask, 0) | COALESCE(o.mask, 0)) AS mask")
+        kept_mask = f"((COALESCE(s.mask, 0) >> {shift}) & -2)" if shift else "COALESCE(s.mask, 0)"
+        columns.append(f"({kept_mask} | COALESCE(o.mask, 0)) AS mask")
     columns.append("COALESCE(s.first_at, o.first_at) AS first_at")
     columns += [f"COALESCE(s.{kind}, o.{kind}) AS {kind}" for kind in first_order_kinds()]
     orders_sql, params = order_pass(
         ends,
         befores={j for j in befores if j > m},
         months=months,
-        upper=day_end,
+        upper=upper,
         first=m + 1,
-        lower=db_moment(ends[m]),
+        lower=db_moment(day_start(cut)),
     )
-    join = (
-        f"LEFT JOIN {kept.table} s ON s.customer_id = c.id "
-        f"LEFT JOIN ({orders_sql}) o ON o.customer_id = c.id"
-    )
-    return columns, join, params
+    return columns, orders_sql, params
 
 
 def drop() -> None:

@@ -11,10 +11,15 @@ next unless an older order is written. So they are kept in a table
 only the current month's orders (`facts.build` with `kept`).
 
 - **Built** in full (one pass over the orders before the month) when nothing usable is
-  kept: the first night of a month, or when anything they depend on differs (the
-  `signature`: the month, the cohort months, the time zone, the first-order
-  dimensions and their values, this module's `VERSION`).
-- **Brought up to date** otherwise: triggers on crm_order (migration 0004) record the
+  kept, or when anything they depend on differs (the `signature`: the time zone, the
+  first-order dimensions and their values, crm_order's columns, this module's
+  `VERSION` and the SQL that writes them).
+- **Rolled forward** on the first night of a month (or of one up to MAX_ROLL_MONTHS
+  later): last month's kept figures, brought up to date, are put together with one
+  pass over the orders from their cut to the new one, into the same rows a build
+  would write, mapped onto the new month's days, with the month mask shifted. A night
+  reads a month of orders instead of every order.
+- **Brought up to date** every night: triggers on crm_order (migration 0004) record the
   customer and moment of every written order in `OrderChange`; the customers with a
   change before the month get their kept row computed again from their orders, and
   the changes are removed, in the step's transaction and over its view of the data.
@@ -42,10 +47,14 @@ from analytics.models import FactsState
 logger = logging.getLogger(__name__)
 
 STATE = "analytics_facts_state"
+NEXT = "analytics_facts_state_next"  # the rolled figures, renamed to STATE when written
 DIRTY = "analytics_facts_dirty"
 VERSION = 1
 SINGLETON = 1  # the primary key of the one FactsState row
 ONE_DAY = datetime.timedelta(days=1)
+# Rolled forward by up to a quarter (a pass over those months' orders); after a longer
+# pause they are built again.
+MAX_ROLL_MONTHS = 3
 
 
 @dataclass(frozen=True)
@@ -65,8 +74,8 @@ def cut_day(step: facts.Step) -> datetime.date | None:
 
 
 def prepare(step: facts.Step, *, months: list[datetime.date]) -> Kept | None:
-    """Make the kept figures usable for `step` (building or refreshing them) and return
-    what the step reads; None when the step reads every order instead."""
+    """Make the kept figures usable for `step` (building, rolling forward or refreshing
+    them) and return what the step reads; None when the step reads every order instead."""
     cut = cut_day(step)
     if cut is None:
         return None
@@ -80,17 +89,24 @@ def prepare(step: facts.Step, *, months: list[datetime.date]) -> Kept | None:
     state = FactsState.objects.filter(pk=SINGLETON).first()
     if state is not None and cut < state.cut:
         return None  # a day before the kept month: the kept figures stay for the nightly
-    if (
-        state is not None
-        and state.signature == signature
-        and set(needed) <= {datetime.date.fromisoformat(day) for day in state.days}
-        and STATE in connection.introspection.table_names()
-    ):
-        days = [datetime.date.fromisoformat(day) for day in state.days]
-        _refresh(days, cut, months)
+    table = state is not None and STATE in connection.introspection.table_names()
+    days = [datetime.date.fromisoformat(day) for day in state.days] if table else []
+    if table and state.signature == signature and set(needed) <= set(days):
+        _refresh(days, state.cut, months)
         FactsState.objects.filter(pk=state.pk).update(refreshed_at=timezone.now())
         return Kept(days=days, cut=cut)
-    customers = _build(needed, months)
+    shift = _shift(state, days, signature, needed) if table else None
+    now = timezone.now()
+    if shift is None:
+        customers = _build(needed, months)
+        built_at, refreshed_at = now, None
+    else:
+        kept_months = [
+            datetime.date.fromisoformat(month) for month in json.loads(state.signature)["months"]
+        ]
+        _refresh(days, state.cut, kept_months)
+        customers = _roll(days, state.cut, needed, cut, months, shift)
+        built_at, refreshed_at = state.built_at, now
     FactsState.objects.exclude(pk=SINGLETON).delete()
     # One row (its primary key): two runs building at once cannot both write one.
     FactsState.objects.update_or_create(
@@ -100,19 +116,59 @@ def prepare(step: facts.Step, *, months: list[datetime.date]) -> Kept | None:
             "cut": cut,
             "days": [day.isoformat() for day in needed],
             "customers": customers,
-            "built_at": timezone.now(),
-            "refreshed_at": None,
+            "built_at": built_at,
+            "refreshed_at": refreshed_at,
         },
     )
     return Kept(days=needed, cut=cut)
 
 
+def _shift(
+    state: FactsState, days: list[datetime.date], signature: str, needed: list[datetime.date]
+) -> int | None:
+    """The months the kept figures can be rolled forward by to give `needed` (the same
+    signature but for a later cut and the cohort months as many months on, and every
+    needed day before their cut kept); None when they must be built again."""
+    kept, wanted = json.loads(state.signature), json.loads(signature)
+    shift = _month_count(state.cut, datetime.date.fromisoformat(wanted["cut"]))
+    moved = [_month_add(month, shift) for month in kept["months"]]
+    if (
+        0 < shift <= MAX_ROLL_MONTHS
+        and {**kept, "cut": None, "months": None} == {**wanted, "cut": None, "months": None}
+        and moved == wanted["months"]
+        and all(day in days for day in needed if day < state.cut)
+    ):
+        return shift
+    return None
+
+
+def _month_count(earlier: datetime.date, later: datetime.date) -> int:
+    return (later.year - earlier.year) * 12 + later.month - earlier.month
+
+
+def _month_add(iso_month: str, months: int) -> str:
+    month = datetime.date.fromisoformat(iso_month)
+    index = month.year * 12 + month.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1).isoformat()
+
+
 def _signature(cut: datetime.date, months: list[datetime.date]) -> str:
     """What the kept figures depend on besides the orders and the kept days, and the
-    kept pass's SQL itself (written for two sample days and a month, so the same for any
-    days): a change to the code that writes them builds them again."""
+    SQL that writes them (for sample days and a month, so the same for any days): a
+    change to the code that writes them builds them again."""
     sample = datetime.date(2000, 1, 1)
     sql, _ = _pass([sample, sample + ONE_DAY], [sample])
+    # And the SQL that rolls them forward (and puts them together with new orders).
+    columns, rolled, _ = facts.with_kept(
+        [sample, sample + ONE_DAY],
+        sample + 2 * ONE_DAY,
+        [sample, sample + 9 * ONE_DAY],
+        befores={0},
+        months=[sample],
+        upper=day_start(sample),
+        shift=1,
+    )
+    sql += ", ".join(columns) + rolled
     first_order = {
         dimension.kind: [dimension.first_order_column, sorted(dimension.first_order_values())]
         for dimension in dimensions()
@@ -125,9 +181,22 @@ def _signature(cut: datetime.date, months: list[datetime.date]) -> str:
             "months": [month.isoformat() for month in months],
             "time_zone": settings.TIME_ZONE,
             "first_order": first_order,
+            "orders": _order_columns(),
             "sql": hashlib.sha256(sql.encode()).hexdigest(),
         },
         sort_keys=True,
+    )
+
+
+def _order_columns() -> list:
+    """crm_order's columns and their types: a migration that changes a column in place
+    (PostgreSQL's ALTER COLUMN ... TYPE rewrites values without firing the triggers)
+    builds the kept figures again."""
+    with connection.cursor() as cursor:
+        description = connection.introspection.get_table_description(cursor, "crm_order")
+    return sorted(
+        [column.name, str(column.type_code), column.precision, column.scale]
+        for column in description
     )
 
 
@@ -157,9 +226,48 @@ def _build(days: list[datetime.date], months: list[datetime.date]) -> int:
         execute("RESET enable_hashagg")
     # Every change so far is in what was just read.
     execute("DELETE FROM analytics_orderchange")
-    if postgresql:
+    return _analyzed_count()
+
+
+def _analyzed_count() -> int:
+    if connection.vendor == "postgresql":
         execute(f"ANALYZE {STATE} (customer_id)")
     return int(fetch_dicts(f"SELECT COUNT(*) AS n FROM {STATE}", [])[0]["n"])
+
+
+def _roll(
+    kept_days: list[datetime.date],
+    kept_cut: datetime.date,
+    days: list[datetime.date],
+    cut: datetime.date,
+    months: list[datetime.date],
+    shift: int,
+) -> int:
+    """Replace the kept figures (brought up to date) with those for a later cut: each
+    customer's kept row put together with a pass over the orders from the old cut to the
+    new one (facts.with_kept), the same rows a build would write (`_pass`, in its column
+    order) from a fraction of the orders."""
+    columns, orders_sql, params = facts.with_kept(
+        kept_days,
+        kept_cut,
+        days,
+        befores=set(range(len(days) - 1)),
+        months=months,
+        upper=db_moment(day_start(cut)),
+        shift=shift,
+    )
+    execute(f"DROP TABLE IF EXISTS {NEXT}")
+    execute(
+        f"CREATE TABLE {NEXT} AS SELECT c.id AS customer_id, "
+        + ", ".join(columns)
+        + f" FROM crm_customer c LEFT JOIN {STATE} s ON s.customer_id = c.id "
+        f"LEFT JOIN ({orders_sql}) o ON o.customer_id = c.id "
+        "WHERE s.customer_id IS NOT NULL OR o.customer_id IS NOT NULL",
+        params,
+    )
+    execute(f"DROP TABLE {STATE}")
+    execute(f"ALTER TABLE {NEXT} RENAME TO {STATE}")
+    return _analyzed_count()
 
 
 def _refresh(days: list[datetime.date], cut: datetime.date, months: list[datetime.date]) -> None:

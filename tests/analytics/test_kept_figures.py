@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from analytics import receivers, services
-from analytics.engine import facts, triggers
+from analytics.engine import facts, state, triggers
 from analytics.engine.facts import Step
 from analytics.engine.state import STATE
 from analytics.models import CohortCell, FactsState, OrderChange, Snapshot
@@ -252,6 +252,103 @@ def test_without_the_triggers_nothing_is_kept_and_migrate_puts_them_back(db, cap
     receivers.on_post_migrate(sender=None, using="default")
     assert triggers.installed(connection)
     snapshot_recompute(as_of=day)
-    assert FactsState.objects.exists()
+    kept = FactsState.objects.get()
+    # A migrate that left the triggers in place (they saw every write) keeps them.
     receivers.on_post_migrate(sender=None, using="default")
-    assert not FactsState.objects.exists()  # a schema change forgets the kept figures
+    assert FactsState.objects.get().built_at == kept.built_at
+    # One that dropped them (SQLite rebuilding crm_order) forgets them.
+    triggers.uninstall(connection)
+    receivers.on_post_migrate(sender=None, using="default")
+    assert triggers.installed(connection)
+    assert not FactsState.objects.exists()
+
+
+def kept_rows() -> list[tuple]:
+    """The kept table in customer order, revenue rounded (SQLite sums floats; no
+    revenue is NULL from a build's SUM and 0 from a roll's, and read as 0)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {STATE} ORDER BY customer_id")
+        names = [column[0] for column in cursor.description]
+        rows = cursor.fetchall()
+    return [
+        tuple(
+            (name, round(float(value or 0), 6) if name.startswith("v") else value)
+            for name, value in zip(names, row, strict=True)
+        )
+        for row in rows
+    ]
+
+
+def refuse_to_build(monkeypatch) -> None:
+    def build(days, months):
+        raise AssertionError("built again instead of rolled forward")
+
+    monkeypatch.setattr(state, "_build", build)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "third"),
+    [
+        # Into a new quarter: June's week, month and quarter days give way to July's.
+        (datetime.date(2026, 6, 30), datetime.date(2026, 7, 1), datetime.date(2026, 7, 9)),
+        # Into a new year: no new day is before December, the old cut.
+        (datetime.date(2025, 12, 15), datetime.date(2026, 1, 2), datetime.date(2026, 1, 20)),
+        # A month without a run: rolled forward two months, May's mask shifted two bits.
+        (datetime.date(2026, 4, 14), datetime.date(2026, 6, 3), datetime.date(2026, 6, 4)),
+    ],
+)
+def test_a_new_month_rolls_the_kept_figures_forward_into_what_a_build_writes(
+    db, monkeypatch, first, second, third
+):
+    customers = history()
+    snapshot_recompute(as_of=first)
+    built = FactsState.objects.get()
+    older_orders_written(customers, built.cut)
+    refuse_to_build(monkeypatch)
+    snapshot_recompute(as_of=second)
+    rolled = FactsState.objects.get()
+    assert rolled.cut == second.replace(day=1)
+    assert rolled.built_at == built.built_at
+    assert rolled.refreshed_at is not None
+    assert not OrderChange.objects.exists()
+    assert [row for row in stored() if row[3] == second] == as_stored(full_pass(second))
+    kept_cells = cells()
+    services.cohorts_recompute(as_of=second)
+    assert cells() == kept_cells
+    # The rolled table is, row for row and column for column, the one a build writes.
+    rolled_rows = kept_rows()
+    assert rolled.customers == len(rolled_rows) > 10
+    days = [datetime.date.fromisoformat(day) for day in rolled.days]
+    monkeypatch.undo()
+    state._build(days, services.cohort_months(second))
+    assert kept_rows() == rolled_rows
+    # A later night of the month brings the rolled rows up to date.
+    older_orders_written(customers, rolled.cut)
+    refuse_to_build(monkeypatch)
+    snapshot_recompute(as_of=third)
+    assert [row for row in stored() if row[3] == third] == as_stored(full_pass(third))
+
+
+def test_other_figures_are_built_again_not_rolled(db, monkeypatch, settings):
+    history()
+    built = []
+    real_build = state._build
+    monkeypatch.setattr(state, "_build", lambda *args: built.append(args) or real_build(*args))
+    snapshot_recompute(as_of=datetime.date(2026, 2, 10))
+    # Four months on: longer than a roll takes.
+    snapshot_recompute(as_of=datetime.date(2026, 6, 10))
+    assert len(built) == 2
+    # Another time zone, or another column type of crm_order.
+    settings.TIME_ZONE = "America/New_York"
+    snapshot_recompute(as_of=datetime.date(2026, 7, 3))
+    assert len(built) == 3
+    real_columns = state._order_columns
+    monkeypatch.setattr(state, "_order_columns", lambda: [*real_columns(), ["x", "int", 0, 0]])
+    snapshot_recompute(as_of=datetime.date(2026, 8, 3))
+    assert len(built) == 4
+    # The next month, nothing else changed: rolled forward.
+    snapshot_recompute(as_of=datetime.date(2026, 9, 3))
+    assert len(built) == 4
+    assert FactsState.objects.get().cut == datetime.date(2026, 9, 1)
+    day = datetime.date(2026, 9, 3)
+    assert [row for row in stored() if row[3] == day] == as_stored(full_pass(day))
