@@ -89,7 +89,9 @@ def prepare(step: facts.Step, *, months: list[datetime.date]) -> Kept | None:
     state = FactsState.objects.filter(pk=SINGLETON).first()
     if state is not None and cut < state.cut:
         return None  # a day before the kept month: the kept figures stay for the nightly
-    table = state is not None and STATE in connection.introspection.table_names()
+    table = (
+        state is not None and STATE in connection.introspection.table_names() and not _lost(state)
+    )
     days = [datetime.date.fromisoformat(day) for day in state.days] if table else []
     if table and state.signature == signature and set(needed) <= set(days):
         _refresh(days, state.cut, months)
@@ -221,12 +223,27 @@ def _build(days: list[datetime.date], months: list[datetime.date]) -> int:
         # customer, which spills to disk; the covering index gives them in customer
         # order instead (measured: 19 s hashed, 8 s in order).
         execute("SET LOCAL enable_hashagg = off")
-    execute(f"CREATE TABLE {STATE} AS {sql}", params)
+    execute(f"{_create()} {STATE} AS {sql}", params)
     if postgresql:
         execute("RESET enable_hashagg")
     # Every change so far is in what was just read.
     execute("DELETE FROM analytics_orderchange")
     return _analyzed_count()
+
+
+def _create() -> str:
+    """The kept table is UNLOGGED on PostgreSQL: writing a million rows without the
+    write-ahead log takes a third less time (measured). A crash empties it, which
+    `_lost` sees, and the next night builds it again."""
+    return "CREATE UNLOGGED TABLE" if connection.vendor == "postgresql" else "CREATE TABLE"
+
+
+def _lost(state: FactsState) -> bool:
+    """The kept table was emptied behind the FactsState row's back: PostgreSQL empties an
+    UNLOGGED table after a crash (and a promoted standby has it empty)."""
+    if not state.customers:
+        return False
+    return not fetch_dicts(f"SELECT 1 AS one FROM {STATE} LIMIT 1", [])
 
 
 def _analyzed_count() -> int:
@@ -256,13 +273,24 @@ def _roll(
         upper=db_moment(day_start(cut)),
         shift=shift,
     )
+    if connection.vendor == "postgresql":
+        # The customers kept, or with an order since: measured 2.3 to 3.4 s against 4.5
+        # through crm_customer.
+        customer = "COALESCE(s.customer_id, o.customer_id)"
+        tables = f"{STATE} s FULL JOIN ({orders_sql}) o ON o.customer_id = s.customer_id"
+        where = ""
+    else:
+        # SQLite before 3.39 has no FULL JOIN.
+        customer = "c.id"
+        tables = (
+            f"crm_customer c LEFT JOIN {STATE} s ON s.customer_id = c.id "
+            f"LEFT JOIN ({orders_sql}) o ON o.customer_id = c.id"
+        )
+        where = " WHERE s.customer_id IS NOT NULL OR o.customer_id IS NOT NULL"
     execute(f"DROP TABLE IF EXISTS {NEXT}")
     execute(
-        f"CREATE TABLE {NEXT} AS SELECT c.id AS customer_id, "
-        + ", ".join(columns)
-        + f" FROM crm_customer c LEFT JOIN {STATE} s ON s.customer_id = c.id "
-        f"LEFT JOIN ({orders_sql}) o ON o.customer_id = c.id "
-        "WHERE s.customer_id IS NOT NULL OR o.customer_id IS NOT NULL",
+        f"{_create()} {NEXT} AS SELECT {customer} AS customer_id, {', '.join(columns)} "
+        f"FROM {tables}{where}",
         params,
     )
     execute(f"DROP TABLE {STATE}")

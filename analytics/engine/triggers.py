@@ -10,8 +10,9 @@ INSERT ... SELECT); SQLite has row triggers only, and one more before an insert 
 records the row an INSERT OR REPLACE removes (SQLite fires no delete trigger for it).
 
 Migration 0004 installs them. A schema change can drop them (SQLite rebuilds a table to
-alter it), so they are installed again after every migrate (apps.py), which also
-forgets the kept figures; and the nightly keeps nothing while they are missing.
+alter it), so after every migrate missing ones are installed again and the kept figures
+forgotten (receivers.on_post_migrate); and the nightly keeps nothing while they are
+missing.
 """
 
 PG_FUNCTIONS = """

@@ -352,3 +352,17 @@ def test_other_figures_are_built_again_not_rolled(db, monkeypatch, settings):
     assert FactsState.objects.get().cut == datetime.date(2026, 9, 1)
     day = datetime.date(2026, 9, 3)
     assert [row for row in stored() if row[3] == day] == as_stored(full_pass(day))
+
+
+def test_a_kept_table_emptied_by_a_crash_is_built_again(db):
+    # PostgreSQL empties an UNLOGGED table when it recovers from a crash.
+    customers = history()
+    snapshot_recompute(as_of=datetime.date(2026, 6, 17))
+    built = FactsState.objects.get()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {STATE}")
+    factories.order(customers[8], placed_at=local(datetime.date(2026, 6, 18)))
+    day = datetime.date(2026, 6, 18)
+    snapshot_recompute(as_of=day)
+    assert FactsState.objects.get().built_at > built.built_at
+    assert [row for row in stored() if row[3] == day] == as_stored(full_pass(day))
