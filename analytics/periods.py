@@ -31,6 +31,17 @@ class Period:
         return (self.end - self.start).days + 1
 
 
+def month_add(month: datetime.date, months: int) -> datetime.date:
+    """The first day of the month `months` after (or before) `month`'s."""
+    index = month.year * 12 + month.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(earlier: datetime.date, later: datetime.date) -> int:
+    """Calendar months from one day's month to a later one's."""
+    return (later.year - earlier.year) * 12 + later.month - earlier.month
+
+
 def period_start(period_type: str, day: datetime.date) -> datetime.date:
     """The first day of the calendar period of `period_type` that holds `day`."""
     if period_type == "day":
@@ -58,8 +69,7 @@ def period_last_day(period_type: str, start: datetime.date) -> datetime.date:
         return start + datetime.timedelta(days=6)
     if period_type in ("month", "quarter", "year"):
         months = {"month": 1, "quarter": 3, "year": 12}[period_type]
-        month = start.month - 1 + months
-        return datetime.date(start.year + month // 12, month % 12 + 1, 1) - ONE_DAY
+        return month_add(start, months) - ONE_DAY
     if period_type == "trailing30":
         return start + datetime.timedelta(days=29)
     if period_type == "trailing90":

@@ -30,7 +30,7 @@ from analytics.engine.groups import groups
 from analytics.engine.sql import db_day, fetch_dicts
 from analytics.metrics import Metric, metric_get, metrics
 from analytics.models import CohortCell, RecomputeRun, Snapshot
-from analytics.periods import ALL_TYPES, periods_ending_in
+from analytics.periods import ALL_TYPES, month_add, periods_ending_in
 from config.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -182,8 +182,8 @@ def _consistent_view() -> None:
 
 def cohort_months(as_of: datetime.date) -> list[datetime.date]:
     """The month starts of the cohort table as of `as_of`: the last COHORT_MONTHS."""
-    first_month = _month_add(as_of.replace(day=1), -(COHORT_MONTHS - 1))
-    return [_month_add(first_month, i) for i in range(COHORT_MONTHS)]
+    first_month = month_add(as_of.replace(day=1), -(COHORT_MONTHS - 1))
+    return [month_add(first_month, i) for i in range(COHORT_MONTHS)]
 
 
 def cohorts_recompute(*, as_of: datetime.date, facts_built: bool = False) -> int:
@@ -234,16 +234,6 @@ def _as_month(value) -> datetime.date:
     if isinstance(value, datetime.date):
         return value.replace(day=1)
     return datetime.date.fromisoformat(str(value)[:10]).replace(day=1)
-
-
-def _months(first: datetime.date, later: datetime.date) -> int:
-    """Calendar months from one month to a later one."""
-    return (later.year - first.year) * 12 + later.month - first.month
-
-
-def _month_add(month: datetime.date, months: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 def run_request(

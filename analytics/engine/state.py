@@ -43,6 +43,7 @@ from analytics.dimensions import dimensions
 from analytics.engine import facts, triggers
 from analytics.engine.sql import day_start, db_moment, execute, fetch_dicts
 from analytics.models import FactsState
+from analytics.periods import month_add, months_between
 
 logger = logging.getLogger(__name__)
 
@@ -132,8 +133,10 @@ def _shift(
     signature but for a later cut and the cohort months as many months on, and every
     needed day before their cut kept); None when they must be built again."""
     kept, wanted = json.loads(state.signature), json.loads(signature)
-    shift = _month_count(state.cut, datetime.date.fromisoformat(wanted["cut"]))
-    moved = [_month_add(month, shift) for month in kept["months"]]
+    shift = months_between(state.cut, datetime.date.fromisoformat(wanted["cut"]))
+    moved = [
+        month_add(datetime.date.fromisoformat(month), shift).isoformat() for month in kept["months"]
+    ]
     if (
         0 < shift <= MAX_ROLL_MONTHS
         and {**kept, "cut": None, "months": None} == {**wanted, "cut": None, "months": None}
@@ -142,16 +145,6 @@ def _shift(
     ):
         return shift
     return None
-
-
-def _month_count(earlier: datetime.date, later: datetime.date) -> int:
-    return (later.year - earlier.year) * 12 + later.month - earlier.month
-
-
-def _month_add(iso_month: str, months: int) -> str:
-    month = datetime.date.fromisoformat(iso_month)
-    index = month.year * 12 + month.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1).isoformat()
 
 
 def _signature(cut: datetime.date, months: list[datetime.date]) -> str:
